@@ -1,0 +1,1 @@
+"""Everything that reads PDFs. Only this package opens PDF files."""

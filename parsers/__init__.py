@@ -1,0 +1,1 @@
+"""Pure parsers for Swedish numbers, amounts, periods, scales and prose facts."""

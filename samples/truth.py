@@ -1,0 +1,353 @@
+"""Ground truth for the sample PDFs, generated from the source data and the renderer's own placements.
+
+    python -m samples.truth --out samples/truth      (renders into a temp dir, writes <file>.json)
+
+Nothing here reads a PDF: values come from `samples/source/*.yaml`, pages and boxes from what
+`samples.render` drew. Rows are shaped like the warehouse contract's tables, plus `_provenance`
+({field: {page, bbox, printed}}) for every field that was drawn, and `_table`/`_row` to say where
+in the source the row came from.
+"""
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+import re
+import tempfile
+from collections import defaultdict
+from decimal import Decimal, InvalidOperation
+from pathlib import Path
+from typing import Any, Iterable
+
+from samples.blocks import column_specs, real_rows
+from samples.layout import Placement
+
+TRUTH_DIR = Path(__file__).parent / "truth"
+
+UNIT_FACTORS = {"mnkr": Decimal(10) ** 6, "mkr": Decimal(10) ** 6, "tkr": Decimal(1000), "kr": Decimal(1)}
+
+
+def sv_decimal(printed: str) -> Decimal | None:
+    """'−2 425 249,73' -> Decimal('-2425249.73'); None for anything that is not a plain number.
+
+    Deliberately tiny and independent of the product's parsers: truth must not share their bugs."""
+    s = str(printed).replace("\u00a0", " ").replace("\u202f", " ").replace("−", "-").strip()
+    s = s.rstrip("%").strip()
+    if not re.fullmatch(r"-?\d{1,3}( \d{3})*(,\d+)?|-?\d+(,\d+)?", s):
+        return None
+    try:
+        return Decimal(s.replace(" ", "").replace(",", "."))
+    except InvalidOperation:
+        return None
+
+
+def scale_value(printed: str) -> tuple[int | None, str]:
+    """'2. Mindre sannolikt' -> (2, 'Mindre sannolikt')."""
+    m = re.match(r"\s*(\d)\s*\.?\s*(.*)", str(printed or ""))
+    return (int(m.group(1)), m.group(2).strip()) if m else (None, str(printed or "").strip())
+
+
+def norm_text(value: Any) -> str:
+    """Cell text as a reader sees it: parts of a page-cut cell joined, whitespace collapsed."""
+    if isinstance(value, list):
+        value = " ".join(str(v) for v in value if v)
+    return re.sub(r"\s+", " ", str(value or "")).strip()
+
+
+class PlacementIndex:
+    """Placements of one rendered document, looked up by key."""
+
+    def __init__(self, placements: Iterable[Placement]):
+        self.by_key: dict[tuple, list[Placement]] = defaultdict(list)
+        for p in placements:
+            self.by_key[p.key].append(p)
+
+    def cell(self, table_id: str, row: int, key: str) -> Placement | None:
+        got = self.by_key.get(("cell", table_id, row, key))
+        return got[0] if got else None
+
+    def first(self, key: tuple) -> Placement | None:
+        got = self.by_key.get(key)
+        return got[0] if got else None
+
+
+def table_rows(section_name: str, block_index: int, table: dict, index: PlacementIndex) -> list[dict]:
+    """Rows of a source table with carried (spanning) cells filled down and the provenance of each drawn cell."""
+    table_id = table.get("id", f"{section_name}:{block_index}")
+    cols = column_specs(table)
+    carry_keys = [c["key"] for c in cols if c.get("carry")]
+    carried: dict[str, Any] = {}
+    carried_from: dict[str, int] = {}
+    out = []
+    for ri, row in real_rows(table.get("rows", [])):
+        rec: dict[str, Any] = {}
+        prov: dict[str, dict] = {}
+        for k, v in row.items():
+            if k in ("page_break", "page_label"):
+                continue
+            rec[k] = norm_text(v) if isinstance(v, (list, str)) else v
+        for k in carry_keys:
+            if k in row:
+                carried[k] = norm_text(row[k])
+                carried_from[k] = ri
+                for extra in ("goal_code",):
+                    if extra in row:
+                        carried[extra] = row[extra]
+            elif k in carried:
+                rec[k] = carried[k]
+        if "goal_code" not in rec and "goal_code" in carried and "goal" in carry_keys:
+            rec["goal_code"] = carried["goal_code"]
+        for c in cols:
+            k = c["key"]
+            src_row = ri if k in row else carried_from.get(k)
+            if src_row is None:
+                continue
+            p = index.cell(table_id, src_row, k)
+            if p is not None:
+                prov[k] = p.as_json()
+        pages = [v["page"] for v in prov.values()]
+        own = [v for k, v in prov.items() if k in row]
+        rec["page"] = min(v["page"] for v in own) if own else (min(pages) if pages else None)
+        boxes = [v["bbox"] for v in own if v["page"] == rec["page"]]
+        rec["bbox"] = ([min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes),
+                        max(b[3] for b in boxes)] if boxes else None)
+        rec["_table"] = table_id
+        rec["_row"] = ri
+        rec["_provenance"] = prov
+        out.append(rec)
+    return out
+
+
+def header_labels(table: dict) -> list[str]:
+    """One label per column: the header rows' texts of that column joined top to bottom."""
+    cols = column_specs(table)
+    labels = [[] for _ in cols]
+    for hr in table.get("header") or []:
+        for i in range(len(cols)):
+            if i < len(hr) and hr[i] not in (None, ""):
+                labels[i].append(norm_text(str(hr[i]).replace("\n", " ")))
+    return [" ".join(x) for x in labels]
+
+
+# ----- entity shapers: source rows -> contract rows ------------------------------------------------
+
+def shape_risk(rec: dict) -> dict:
+    s, s_label = scale_value(rec.get("probability"))
+    k, k_label = scale_value(rec.get("consequence"))
+    ikp = norm_text(rec.get("in_control_plan"))
+    rv = sv_decimal(rec.get("risk_value") or "")
+    no = norm_text(rec.get("risk_no"))
+    return {
+        "risk_no": int(no) if no.isdigit() else None,
+        "goal_code": norm_text(rec.get("goal_code")) or None,
+        "goal": norm_text(rec.get("goal")) or None,
+        "process": norm_text(rec.get("process")) or None,
+        "working_method": norm_text(rec.get("working_method")) or None,
+        "event": norm_text(rec.get("event")) or None,
+        "probability": s,
+        "probability_label": s_label or None,
+        "consequence": k,
+        "consequence_label": k_label or None,
+        "risk_value": int(rv) if rv is not None else None,
+        "in_control_plan": None if not (rec.get("event") or no) else (ikp == ""),
+        "in_control_plan_printed": ikp,
+    }
+
+
+def shape_generic(rec: dict) -> dict:
+    return {k: v for k, v in rec.items() if not k.startswith("_") and k not in ("page", "bbox")}
+
+
+def budget_rows(table: dict, recs: list[dict], doc_unit: str | None) -> list[dict]:
+    """One row per figure of a budget/outcome sheet (label × value column)."""
+    cols = column_specs(table)
+    labels = header_labels(table)
+    unit = str(table.get("unit") or doc_unit or "").strip()
+    factor = UNIT_FACTORS.get(unit.lower())
+    label_key = cols[0]["key"]
+    out = []
+    parents: dict[int, str] = {}
+    for rec in recs:
+        label = norm_text(rec.get(label_key)) or norm_text(rec.get("resolved_label"))
+        level = int(rec.get("level", 0) or 0)
+        parents[level] = label
+        parent = parents.get(level - 1) if level > 0 else None
+        for ci, c in enumerate(cols[1:], start=1):
+            k = c["key"]
+            printed = rec.get(k)
+            if printed in (None, ""):
+                continue
+            value = sv_decimal(printed)
+            prov = rec["_provenance"].get(k, {})
+            out.append({
+                "sheet": table.get("title") or table.get("id"),
+                "line_no": rec["_row"] + 1,
+                "label": label,
+                "label_printed": norm_text(rec.get(label_key)),
+                "parent_label": parent,
+                "column_key": k,
+                "column_label": labels[ci],
+                "value_sek": str(value * factor) if (value is not None and factor is not None) else None,
+                "value": str(value) if value is not None else None,
+                "value_printed": prov.get("printed", printed),
+                "unit": unit or None,
+                "page": prov.get("page", rec["page"]),
+                "bbox": prov.get("bbox"),
+            })
+    return out
+
+
+def account_rows(table: dict, recs: list[dict], statement: str) -> list[dict]:
+    """One row per account figure (account × column) of an income statement or balance sheet."""
+    cols = column_specs(table)
+    out = []
+    value_keys = [c["key"] for c in cols if c["key"] not in ("account", "account_name", "label")]
+    for rec in recs:
+        account = norm_text(rec.get("account")) or None
+        name = norm_text(rec.get("account_name")) or norm_text(rec.get("label")) or norm_text(rec.get("resolved_label"))
+        for k in value_keys:
+            printed = rec.get(k)
+            if printed in (None, ""):
+                continue
+            value = sv_decimal(printed)
+            prov = rec["_provenance"].get(k, {})
+            out.append({
+                "statement": statement,
+                "account": account,
+                "account_name": name,
+                "label_printed": norm_text(rec.get("label")) if account is None else name,
+                "level": len(account) if account and account.isdigit() else None,
+                "parent_account": account[:-1] if account and account.isdigit() and len(account) > 2 else None,
+                "column_key": k,
+                "value_sek": str(value) if value is not None else None,
+                "value_printed": prov.get("printed", printed),
+                "page": prov.get("page", rec["page"]),
+                "bbox": prov.get("bbox"),
+                "_row": rec["_row"],
+                "_table": rec["_table"],
+            })
+    return out
+
+
+def build_truth(rendered) -> dict:
+    """The truth of one rendered document (a samples.render.RenderedDocument)."""
+    index = PlacementIndex(rendered.placements)
+    meta = rendered.meta
+    truth: dict[str, Any] = {
+        "document": {
+            "file_name": meta["file_name"],
+            "doc_type": meta["doc_type"],
+            "year": int(meta["year"]),
+            "committee": meta["committee"],
+            "title": meta["title"],
+            "page_count": rendered.page_count,
+        },
+        "sections": [],
+        "tables": defaultdict(list),
+    }
+    for section in rendered.sections:
+        data = section.data
+        first, last = rendered.section_pages[section.name]
+        truth["sections"].append({
+            "name": section.name, "kind": data.get("section"), "title": data.get("title"),
+            "first_page": first, "last_page": last,
+        })
+        for bi, block in enumerate(data.get("blocks") or []):
+            if not isinstance(block, dict):
+                continue
+            if "table" in block:
+                table = block["table"]
+                entity = table.get("entity")
+                recs = table_rows(section.name, bi, table, index)
+                if table.get("empty_form") or not entity:
+                    continue
+                if entity == "risks":
+                    for r in recs:
+                        truth["tables"]["risks"].append({**shape_risk(r), "page": r["page"], "bbox": r["bbox"],
+                                                         "_provenance": r["_provenance"]})
+                elif entity == "budget_lines":
+                    truth["tables"]["budget_lines"].extend(budget_rows(table, recs, data.get("unit")))
+                elif entity == "accounts":
+                    statement = "BR" if "balans" in (data.get("section", "") + section.name).lower() else "RR"
+                    truth["tables"]["accounts"].extend(account_rows(table, recs, statement))
+                else:
+                    for r in recs:
+                        truth["tables"][entity].append({**shape_generic(r), "page": r["page"], "bbox": r["bbox"],
+                                                        "_table": r["_table"], "_provenance": r["_provenance"]})
+            elif "matrix" in block:
+                for cell in block["matrix"].get("cells", []):
+                    for no in cell.get("risk_nos", []):
+                        p = index.first(("matrix_cell", f"{section.name}:{bi}", str(cell["probability"]),
+                                         str(cell["consequence"]), str(no)))
+                        truth["tables"]["risk_matrix"].append({
+                            "risk_no": int(no), "probability": int(cell["probability"]),
+                            "consequence": int(cell["consequence"]),
+                            "page": p.page if p else None, "bbox": p.as_json()["bbox"] if p else None,
+                            "_provenance": {"risk_no": p.as_json()} if p else {},
+                        })
+                total = block["matrix"].get("total_printed")
+                if total:
+                    p = index.first(("matrix_total", f"{section.name}:{bi}"))
+                    truth["risk_matrix_total"] = {"printed": total, **(p.as_json() if p else {})}
+            elif "record" in block:
+                rec = block["record"]
+                row = {k: v for k, v in rec.items() if k not in ("lines",)}
+                prov = {}
+                for li, line in enumerate(rec.get("lines") or []):
+                    if isinstance(line, (list, tuple)) and line and line[0]:
+                        p = index.first(("record_value", section.name, bi, li))
+                        if p:
+                            prov[str(line[0])] = p.as_json()
+                title = index.first(("record_title", section.name, bi, 0))
+                row["page"] = title.page if title else None
+                row["bbox"] = title.as_json()["bbox"] if title else None
+                row["_provenance"] = prov
+                truth["tables"][rec.get("entity") or "records"].append(row)
+            elif "paragraph" in block and block.get("facts"):
+                lines = index.by_key
+                drawn = [p for k, ps in lines.items() if k[:3] == ("paragraph", section.name, bi) for p in ps]
+                for fact in block["facts"]:
+                    printed = str(fact.get("printed") or fact.get("value") or "")
+                    where = _locate(printed, drawn)
+                    truth["tables"]["facts"].append({
+                        **{k: v for k, v in fact.items()}, "section": section.name,
+                        "sentence_block": bi, "page": where.page if where else (drawn[0].page if drawn else None),
+                        "bbox": where.as_json()["bbox"] if where else None,
+                    })
+    truth["tables"] = dict(truth["tables"])
+    return truth
+
+
+def _locate(printed: str, drawn: list[Placement]) -> Placement | None:
+    """The drawn line of a paragraph that carries a stated figure (by the renderer's record)."""
+    target = re.sub(r"\s+", " ", printed).strip()
+    for p in drawn:
+        if target and target in re.sub(r"\s+", " ", p.text):
+            return p
+    return None
+
+
+def write_truth(rendered, out_dir: Path) -> Path:
+    """Write `<pdf stem>.json` with the document's sha256 so a stale truth file is detectable."""
+    truth = build_truth(rendered)
+    truth["document"]["sha256"] = hashlib.sha256(Path(rendered.path).read_bytes()).hexdigest()
+    out_dir.mkdir(parents=True, exist_ok=True)
+    out = out_dir / (Path(rendered.path).stem + ".json")
+    out.write_text(json.dumps(truth, ensure_ascii=False, indent=1, sort_keys=False) + "\n", encoding="utf-8")
+    return out
+
+
+def main(argv: list[str] | None = None) -> None:
+    from samples.render import render_all
+
+    ap = argparse.ArgumentParser(description="Write ground truth for the samples")
+    ap.add_argument("--out", type=Path, default=TRUTH_DIR)
+    ap.add_argument("--pdfs", type=Path, default=None, help="render into this folder (default: a temp dir)")
+    args = ap.parse_args(argv)
+    with tempfile.TemporaryDirectory() as tmp:
+        for d in render_all(args.pdfs or Path(tmp)):
+            print(write_truth(d, args.out))
+
+
+if __name__ == "__main__":
+    main()
