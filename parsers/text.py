@@ -1,0 +1,90 @@
+"""Text repair for PDF line wraps, whitespace normalisation, and keys that link names across documents."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+
+from parsers.numbers import normalise_spaces
+
+CONJUNCTIONS = ("och", "eller", "samt", "respektive", "resp.", "som", "till")
+
+
+@lru_cache(maxsize=1)
+def swedish_lexicon() -> frozenset[str]:
+    """Word forms of spaCy's Swedish lookup lemmatizer (spacy-lookups-data ships them; no download)."""
+    import gzip
+    import json
+    from pathlib import Path
+
+    try:
+        import spacy_lookups_data
+    except ImportError:  # pragma: no cover - repair then falls back to shape rules
+        return frozenset()
+    path = Path(spacy_lookups_data.__file__).parent / "data" / "sv_lemma_lookup.json.gz"
+    with gzip.open(path, "rt", encoding="utf-8") as fh:
+        data = json.load(fh)
+    return frozenset(w.lower() for w in list(data) + list(data.values()))
+
+
+def _is_word(w: str) -> bool:
+    return w.lower() in swedish_lexicon()
+
+
+def join_wrapped(first: str, second: str) -> str:
+    """Join two line fragments of one cell the way the reader reads them.
+
+    `IT-` + `resurser` -> `IT-resurser`; `kompetensförsörjnings-` + `och ...` -> a real hyphen plus a
+    space; `flyktingmottagand` + `e` -> one word (a mid-word cut, no hyphen printed); otherwise a space."""
+    a, b = first.rstrip(), second.lstrip()
+    if not a:
+        return b
+    if not b:
+        return a
+    if a.endswith("-"):
+        nxt = b.split(" ", 1)[0].lower()
+        if nxt in CONJUNCTIONS:
+            return a + " " + b
+        return a + b
+    last = re.search(r"(\w+)$", a)
+    head = re.match(r"(\w+)", b)
+    if last and head and b[0].islower():
+        left, right = last.group(1), head.group(1)
+        joined = left + right
+        if _mid_word(left, right, joined):
+            return a + b
+    return a + " " + b
+
+
+def _mid_word(left: str, right: str, joined: str) -> bool:
+    """Was `left|right` one word cut at the line end? Two real words stay apart; otherwise a fragment
+    that is no word on its own, before a short tail or another non-word, was cut mid-word."""
+    if _is_word(left) and _is_word(right):
+        return False
+    if _is_word(joined):
+        return True
+    if not _is_word(left) and len(right) <= 3:
+        return True
+    return not _is_word(left) and not _is_word(right)
+
+
+def repair_lines(lines: list[str]) -> str:
+    """A cell's lines joined into running text (see join_wrapped), whitespace normalised."""
+    out = ""
+    for line in lines:
+        out = join_wrapped(out, normalise_spaces(line)) if out else normalise_spaces(line)
+    return out
+
+
+def normalise_whitespace(text: str) -> str:
+    return normalise_spaces(text.replace("\n", " "))
+
+
+def project_key(name: str) -> str:
+    """A key that links one project across lists and documents despite case, dashes, quotes and wraps.
+
+    Letters and digits only, lower-cased, NFKC: 'Utvecklingsplattform för kombinations-\nutbildningar'
+    and 'UTVECKLINGSPLATTFORM FÖR KOMBINATIONSUTBILDNINGAR' give the same key."""
+    s = unicodedata.normalize("NFKC", str(name)).lower()
+    s = re.sub(r"^\s*\d+\s*[a-z]?\s*[.)]\s*", "", s)  # a list number printed before the name
+    return re.sub(r"[^0-9a-zåäöéüæø]", "", s)

@@ -1,0 +1,136 @@
+"""Layout variants, consistent figure perturbations and an error injector for the samples.
+
+Extraction and checks are measured on these, so nothing is tuned to the two faithful files:
+
+- `layout_params(seed)`: other fonts, sizes, margins, column widths, natural page breaks (rows break
+  where pages fill up, not where the seed broke), ruled tables drawn as full grids, every page in
+  one orientation, another committee name and year.
+- `perturb_figures(sections, seed)`: scales every additive figure by one integer factor (sums, IB +
+  change = UB, K + M = total, differences stated in prose all stay exact; percentages and ratios are
+  unchanged) and swaps S and K of some risks (RV = S×K unchanged; the matrix moves with them).
+- `inject_errors(sections, seed)` (samples.inject): plants known inconsistencies and records them.
+
+Variants are rendered by tests into temporary folders; they are not committed.
+"""
+from __future__ import annotations
+
+import copy
+import random
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+from pathlib import Path
+
+from samples.layout import LayoutParams
+from samples.render import RenderedDocument, Section, load_document_source, render_document
+
+FONTS = ("DejaVuSansCondensed", "DejaVuSerif", "Vera")
+COMMITTEES = ("Arbetsmarknadsnämnden", "Socialnämnden", "Kulturnämnden", "Utbildningsnämnden",
+              "Idrottsnämnden", "Trafiknämnden", "Stadsbyggnadsnämnden")
+
+# the fixed parts of the documents that are not figures (years, dates, codes, numbers of things)
+NUMBER = re.compile(r"(?<![\d,])([-−]?)(\d{1,3}(?: \d{3})+|\d+)(,\d+)?(?![\d,])")
+
+
+def layout_params(seed: int) -> LayoutParams:
+    """A deterministic layout variant for `seed` (seed 0 is the faithful layout)."""
+    if seed == 0:
+        return LayoutParams()
+    rnd = random.Random(seed)
+    size = rnd.choice([7.0, 7.5, 8.0, 8.5, 9.0])
+    return LayoutParams(
+        font=rnd.choice(FONTS),
+        size=size,
+        leading_factor=rnd.choice([1.12, 1.18, 1.25, 1.35]),
+        margin_left=rnd.uniform(36, 80),
+        margin_right=rnd.uniform(30, 60),
+        margin_top=rnd.uniform(56, 90),
+        margin_bottom=rnd.uniform(40, 70),
+        table_size=size - rnd.choice([0.0, 0.4, 0.8]),
+        sheet_size=rnd.choice([6.6, 7.0, 7.4, 8.0]),
+        width_jitter=tuple(rnd.uniform(0.75, 1.3) for _ in range(rnd.randint(2, 5))),
+        table_style_override=rnd.choice([None, "grid"]),
+        honour_breaks=rnd.random() < 0.3,
+        orientation_override=rnd.choice([None, None, "portrait", "landscape"]),
+        committee=rnd.choice(COMMITTEES),
+        year_shift=rnd.choice([0, 0, 1, -1, 2]),
+    )
+
+
+def format_sv(value: Decimal, decimals: int, grouped: bool, minus: str = "-") -> str:
+    """Format a Decimal the Swedish way with `decimals` decimals, space-grouped if `grouped`."""
+    q = Decimal(1).scaleb(-decimals)
+    v = value.quantize(q)
+    sign = minus if v < 0 else ""
+    whole, _, frac = f"{abs(v):f}".partition(".")
+    if grouped:
+        whole = f"{int(whole):,}".replace(",", " ")
+    return sign + whole + ("," + frac if decimals else "")
+
+
+def scale_figure(printed: str, factor: int) -> str:
+    """Multiply every number in a printed figure by `factor`, keeping its decimals, sign and grouping."""
+    def repl(m: re.Match) -> str:
+        sign, whole, frac = m.group(1), m.group(2), m.group(3) or ""
+        decimals = len(frac) - 1 if frac else 0
+        value = Decimal(whole.replace(" ", "") + ("." + frac[1:] if frac else ""))
+        if sign:
+            value = -value
+        grouped = " " in whole or len(whole.replace(" ", "")) >= 4 and " " in printed
+        return format_sv(value * factor, decimals, grouped or abs(value * factor) >= 10000, sign or "-")
+    if "%" in printed:
+        return printed
+    return NUMBER.sub(repl, printed)
+
+
+@dataclass
+class Variant:
+    seed: int
+    params: LayoutParams
+    docs: dict[str, tuple[dict, list[Section]]]
+
+
+def shift_year_text(text: str, shift: int) -> str:
+    """Move every year 2015–2030 by `shift` (dates keep their month/day)."""
+    if not shift:
+        return text
+    return re.sub(r"(?<!\d)(20[12]\d|2030)(?!\d)", lambda m: str(int(m.group(1)) + shift), text)
+
+
+def transform_strings(node, fn):
+    """Apply `fn` to every string in a nested source structure (keys untouched)."""
+    if isinstance(node, dict):
+        return {k: transform_strings(v, fn) for k, v in node.items()}
+    if isinstance(node, list):
+        return [transform_strings(v, fn) for v in node]
+    return fn(node) if isinstance(node, str) else node
+
+
+def make_variant(seed: int) -> Variant:
+    """Source of both documents for a layout variant (figures untouched, names and years moved)."""
+    params = layout_params(seed)
+    docs = {}
+    for doc in ("vp", "vb"):
+        meta, sections = load_document_source(doc)
+        meta = copy.deepcopy(meta)
+        sections = copy.deepcopy(sections)
+        if params.committee != "Arbetsmarknadsnämnden" or params.year_shift:
+            meta["committee"] = params.committee
+            meta["title"] = shift_year_text(meta["title"].replace("Arbetsmarknadsnämnden", params.committee),
+                                            params.year_shift)
+            meta["year"] = str(int(meta["year"]) + params.year_shift)
+
+            def rename(text: str) -> str:
+                return shift_year_text(text.replace("Arbetsmarknadsnämnden", params.committee), params.year_shift)
+
+            sections = [Section(s.name, transform_strings(s.data, rename)) for s in sections]
+        docs[doc] = (meta, sections)
+    return Variant(seed, params, docs)
+
+
+def render_variant(variant: Variant, out_dir: Path) -> list[RenderedDocument]:
+    out = []
+    for doc, (meta, sections) in variant.docs.items():
+        path = out_dir / f"{Path(meta['file_name']).stem}-v{variant.seed}.pdf"
+        out.append(render_document(doc, path, variant.params, meta, sections))
+    return out

@@ -1,0 +1,57 @@
+import pytest
+
+from parsers import (ParseError, join_wrapped, parse_goal_code, parse_in_control_plan, parse_scale,
+                     parse_traffic_light, parse_yes_no, project_key, repair_lines)
+
+
+def test_scale_with_label():
+    s = parse_scale("2. Mindre sannolikt", "probability")
+    assert (s.value, s.label, s.label_matches) == (2, "Mindre sannolikt", True)
+    s = parse_scale("4. Kännbar", "consequence")
+    assert s.value == 4 and s.label_matches is False  # 4 is Allvarlig: the print contradicts itself
+    assert parse_scale("5", "consequence").label_matches is None
+    assert parse_scale("Mycket allvarlig", "consequence").value == 5
+    with pytest.raises(ParseError):
+        parse_scale("7. Enorm", "probability")
+
+
+def test_goal_code():
+    assert parse_goal_code("3.1. Stockholm har en budget i balans") == ("3.1", "Stockholm har en budget i balans")
+    assert parse_goal_code("1.1 I Stockholm är") == ("1.1", "I Stockholm är")
+    with pytest.raises(ParseError):
+        parse_goal_code("Stockholm")
+
+
+def test_yes_no_and_ikp():
+    assert parse_yes_no("Ja") is True and parse_yes_no("nej.") is False
+    with pytest.raises(ParseError):
+        parse_yes_no("Delvis")
+    assert parse_in_control_plan("") is True and parse_in_control_plan("Nej, endast VoR") is False
+
+
+def test_traffic_lights():
+    assert [parse_traffic_light(x) for x in ("Grön", "gult", "Rött")] == ["green", "yellow", "red"]
+
+
+@pytest.mark.parametrize("a,b,out", [
+    ("flyktingmottagand", "e)", "flyktingmottagande)"),
+    ("IT-", "resurser", "IT-resurser"),
+    ("kompetensförsörjnings-", "och jobbrotationsprojekt", "kompetensförsörjnings- och jobbrotationsprojekt"),
+    ("Samhällsväglednin", "g", "Samhällsvägledning"),
+    ("informationssäkerh", "et", "informationssäkerhet"),
+    ("Mänskliga faktorn gör att", "antagningen", "Mänskliga faktorn gör att antagningen"),
+    ("Styra, ge stöd och", "kontrollera", "Styra, ge stöd och kontrollera"),
+])
+def test_join_wrapped(a, b, out):
+    assert join_wrapped(a, b) == out
+
+
+def test_repair_lines():
+    assert repair_lines(["Beviljade medel", "(flyktingmottagand", "e)"]) == "Beviljade medel (flyktingmottagande)"
+
+
+def test_project_key_links_names():
+    a = project_key("Utvecklingsplattform för kombinationsutbildningar")
+    assert a == project_key("UTVECKLINGSPLATTFORM FÖR KOMBINATIONS-UTBILDNINGAR")
+    assert a == project_key("2. Utvecklingsplattform för kombinations utbildningar")
+    assert a != project_key("Utvecklingsplattform för yrkesutbildningar")
