@@ -76,7 +76,7 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
     if p.width_jitter:
         rel = [r * p.width_jitter[i % len(p.width_jitter)] for i, r in enumerate(rel)]
     w.ensure_page()
-    avail = w.right - w.left
+    avail = (w.width - w.params.margin_right) - w.left  # tables use the full width, also in a narrow-column report
     total = sum(rel)
     widths = [avail * r / total for r in rel]
     xs = [w.left]
@@ -123,10 +123,12 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
         if not header_rows:
             return
         for hr_i, hr in enumerate(header_rows):
-            wrapped = []
+            wrapped, sizes = [], []
             for ci in range(n):
                 txt = str(hr[ci]) if ci < len(hr) and hr[ci] is not None else ""
-                wrapped.append(w.wrap(txt, bold, size, widths[ci] - 2 * PAD) if txt else [])
+                hs = header_size(txt, bold, size, widths[ci] - 2 * PAD)
+                sizes.append(hs)
+                wrapped.append(w.wrap(txt, bold, hs, widths[ci] - 2 * PAD) if txt else [])
             h = max([len(x) for x in wrapped] + [1]) * leading + 2 * PAD
             top = w.y
             for ci in range(n):
@@ -136,7 +138,7 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
                     if sheet and ci > 0:
                         al = "right"
                         x = xs[ci + 1] - PAD
-                    w._text(x, top + PAD + li * leading, line, bold, size,
+                    w._text(x, top + PAD + li * leading, line, bold, sizes[ci],
                             key=("header", table_id, hr_i, ci, li), align=al)
             w.y += h
         if style in ("rules", "grid"):
@@ -255,6 +257,15 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
     w.y += leading
 
 
+def header_size(text: str, font: str, size: float, width: float) -> float:
+    """A header word is never cut: the header cell's type shrinks (down to 5 pt) until its longest word fits."""
+    words = text.replace("\n", " ").split()
+    s = size
+    while words and s > 5 and max(pdfmetrics.stringWidth(x, font, s) for x in words) > width:
+        s -= 0.25
+    return s
+
+
 def _row_rules(w: Writer, style: str, xs: list[float], top: float, bottom: float, closes: list[bool]) -> None:
     """Rules under a row: 'rules' and 'grid' draw them only under cells whose span ends here."""
     if style not in ("rules", "grid"):
@@ -270,7 +281,7 @@ def _row_rules(w: Writer, style: str, xs: list[float], top: float, bottom: float
 def draw_matrix(w: Writer, matrix: dict, key: str) -> None:
     """The risk matrix: a coloured 5×5 grid, probability 5..1 top-down, consequence 1..5 left-right."""
     p = w.params
-    cell_w, cell_h = 62.0, 40.0
+    cell_w, cell_h = 64.0, 46.0
     size = p.table_size
     w.need(cell_h * 5 + 90)
     prob_labels = {str(k): v for k, v in (matrix.get("probability_labels") or {}).items()}
@@ -298,26 +309,36 @@ def draw_matrix(w: Writer, matrix: dict, key: str) -> None:
             w.canvas.rect(left, w.height - top - cell_h, cell_w, cell_h, stroke=1, fill=0)
             nos = [str(x) for x in c.get("risk_nos", [])]
             _draw_numbers_in_cell(w, nos, left + 3, top + 3, cell_w - 6, size, (key, prob, cons))
-    bottom = top0 + 5 * cell_h
+    grid_bottom = top0 + 5 * cell_h
     for ki, cons in enumerate(["1", "2", "3", "4", "5"]):
         lab = cons_labels.get(cons, "")
-        w._text(x0 + ki * cell_w + cell_w / 2, bottom + 3, f"{cons} {lab}".strip(), w.font, size - 1.2,
+        w._text(x0 + ki * cell_w + cell_w / 2, grid_bottom + 3, f"{cons} {lab}".strip(), w.font, size - 1.2,
                 key=("matrix_klabel", key, cons), align="center")
-    # legend
-    ly = top0
+    # legend: a colour key beside the grid, then one line of zone names with their counts and the total
     lx = x0 + 5 * cell_w + 22
-    for i, item in enumerate(matrix.get("legend") or ["Kritisk", "Medium", "Låg"]):
+    legend = matrix.get("legend") or [{"label": x} for x in ("Kritisk", "Medium", "Låg")]
+    for i, item in enumerate(matrix.get("key_labels") or [x.get("label") if isinstance(x, dict) else x for x in legend]):
+        w.fill_rect(lx, top0 + i * 14, lx + 10, top0 + i * 14 + 10, ZONE_COLOURS.get(str(item).lower(), ZONE_COLOURS["låg"]))
+        w._text(lx + 14, top0 + i * 14 + 1, str(item), w.font, size, key=("matrix_key", key, i))
+    bottom = top0 + 5 * cell_h + size * 1.6
+    x = x0
+    for i, item in enumerate(legend):
         name = item.get("label") if isinstance(item, dict) else str(item)
-        w.fill_rect(lx, ly + i * 14, lx + 10, ly + i * 14 + 10, ZONE_COLOURS.get(str(name).lower(), ZONE_COLOURS["låg"]))
-        w._text(lx + 14, ly + i * 14 + 1, str(name), w.font, size, key=("matrix_legend", key, i))
+        count = item.get("count") if isinstance(item, dict) else None
+        w.fill_rect(x, bottom + 4, x + 9, bottom + 13, ZONE_COLOURS.get(str(name).lower(), ZONE_COLOURS["låg"]))
+        w._text(x + 12, bottom + 4, str(name), w.font, size, key=("matrix_legend", key, i))
+        if count:
+            w._text(x + 12, bottom + 4 + size * 1.3, str(count), w.font, size, key=("matrix_legend_count", key, i))
+        x += 70
     total = matrix.get("total_printed")
     if total:
-        w._text(lx, ly + 50, str(total), w.bold, size + 1, key=("matrix_total", key))
-    w.y = bottom + 22
-    for i, stray in enumerate(matrix.get("stray_numbers") or matrix.get("stray") or []):
+        w._text(x + 10, bottom + 4, str(total), w.bold, size + 1, key=("matrix_total", key))
+    w.y = bottom + 4 + size * 3
+    for i, stray in enumerate(matrix.get("stray_numbers") or []):
         txt = stray.get("printed") if isinstance(stray, dict) else str(stray)
         if txt:
-            w._text(lx, ly + 66 + i * 11, str(txt), w.font, size, key=("matrix_stray", key, i))
+            w._text(x0, w.y, str(txt), w.font, size, key=("matrix_stray", key, i))
+            w.y += size * 1.3
 
 
 def _zone_for(rv: int) -> str:

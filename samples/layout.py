@@ -123,6 +123,7 @@ class Writer:
         self.sid_total = 23
         self.footer_text: str | None = None
         self.pristine = True
+        self.column_fraction = 1.0  # a narrow text column (the KAA report) uses part of the width
 
     # ----- pages ---------------------------------------------------------------------------
     @property
@@ -144,7 +145,10 @@ class Writer:
 
     @property
     def right(self) -> float:
-        return self.width - self.params.margin_right
+        full = self.width - self.params.margin_right
+        if self.column_fraction < 1.0:
+            return self.left + (full - self.left) * self.column_fraction
+        return full
 
     @property
     def bottom_limit(self) -> float:

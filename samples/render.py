@@ -9,16 +9,19 @@ from __future__ import annotations
 
 import argparse
 import copy
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import yaml
+from reportlab.lib.colors import HexColor
 
 from samples.blocks import draw_matrix, draw_record, draw_table
 from samples.layout import LayoutParams, PageStyle, Placement, Writer
 
 SOURCE_DIR = Path(__file__).parent / "source"
 DOCS = ("vp", "vb")
+# reports are set in a larger type than the dense appendix tables and spreadsheet prints
+DEFAULT_FONT_SCALE = {"report": 1.3, "tjansteutlatande": 1.0, "sheet": 1.0}
 
 
 @dataclass
@@ -70,6 +73,9 @@ def render_document(doc: str, out_pdf: Path, params: LayoutParams | None = None,
         if w.page_open:
             w.end_page()
         w.style = style
+        scale = float(data.get("font_scale") or DEFAULT_FONT_SCALE.get(style.kind, 1.0))
+        w.params = replace(params, size=round(params.size * scale, 2), table_size=round(params.table_size * min(scale, 1.1), 2))
+        w.column_fraction = 0.68 if data.get("column") == "narrow" else 1.0
         w.begin_page()
         first = w.page_no
         for bi, block in enumerate(data.get("blocks") or []):
@@ -105,6 +111,16 @@ def draw_block(w: Writer, block: dict, key: tuple) -> None:
         draw_matrix(w, block["matrix"], f"{key[0]}:{key[1]}")
     elif "record" in block:
         draw_record(w, block["record"], key)
+    elif "figure" in block:
+        # a graphic whose text is not in the seed: an empty grey panel where the chart was
+        w.need(130)
+        w.fill_rect(w.left, w.y, w.right, w.y + 120, HexColor("#E6E9EE"))
+        w.pristine = False
+        w.y += 128
+    elif "caption" in block:
+        w.paragraph(str(block["caption"]), key=("caption", *key))
+    elif "footnote" in block:
+        w.paragraph(str(block["footnote"]), key=("footnote", *key))
     else:  # a block kind the renderer does not know: print its text rather than drop it
         for k, v in block.items():
             if isinstance(v, str) and v.strip():

@@ -303,27 +303,37 @@ def build_truth(rendered) -> dict:
                 row["bbox"] = title.as_json()["bbox"] if title else None
                 row["_provenance"] = prov
                 truth["tables"][rec.get("entity") or "records"].append(row)
-            elif "paragraph" in block and block.get("facts"):
-                lines = index.by_key
-                drawn = [p for k, ps in lines.items() if k[:3] == ("paragraph", section.name, bi) for p in ps]
+            if isinstance(block, dict) and block.get("facts"):
+                drawn = [p for k, ps in index.by_key.items()
+                         if k[0] in ("paragraph", "bullet") and k[1:3] == (section.name, bi) for p in ps]
+                drawn.sort(key=lambda p: (p.page, p.bbox[1], p.bbox[0]))
                 for fact in block["facts"]:
                     printed = str(fact.get("printed") or fact.get("value") or "")
                     where = _locate(printed, drawn)
                     truth["tables"]["facts"].append({
-                        **{k: v for k, v in fact.items()}, "section": section.name,
-                        "sentence_block": bi, "page": where.page if where else (drawn[0].page if drawn else None),
-                        "bbox": where.as_json()["bbox"] if where else None,
+                        **fact, "section": section.name, "block": bi,
+                        "sentence": norm_text(block.get("paragraph") or " ".join(block.get("bullets") or [])),
+                        "page": where[0] if where else (drawn[0].page if drawn else None),
+                        "bbox": where[1] if where else None,
                     })
     truth["tables"] = dict(truth["tables"])
     return truth
 
 
-def _locate(printed: str, drawn: list[Placement]) -> Placement | None:
-    """The drawn line of a paragraph that carries a stated figure (by the renderer's record)."""
+def _locate(printed: str, drawn: list[Placement]) -> tuple[int, list[float]] | None:
+    """Page and box of the drawn line (or pair of lines, when the figure wrapped) carrying `printed`."""
     target = re.sub(r"\s+", " ", printed).strip()
-    for p in drawn:
-        if target and target in re.sub(r"\s+", " ", p.text):
-            return p
+    if not target:
+        return None
+    for i, p in enumerate(drawn):
+        if target in re.sub(r"\s+", " ", p.text):
+            return p.page, p.as_json()["bbox"]
+        if i + 1 < len(drawn) and drawn[i + 1].page == p.page:
+            both = re.sub(r"\s+", " ", p.text + " " + drawn[i + 1].text)
+            if target in both:
+                q = drawn[i + 1]
+                return p.page, [round(min(p.bbox[0], q.bbox[0]), 2), round(p.bbox[1], 2),
+                                round(max(p.bbox[2], q.bbox[2]), 2), round(q.bbox[3], 2)]
     return None
 
 
