@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 export PREFECT_SERVER_ANALYTICS_ENABLED := false
 export PREFECT_HOME := $(CURDIR)/data/prefect-home
 
-.PHONY: run test samples truth bench clean venv
+.PHONY: run test samples bench clean venv
 
 venv: $(STAMP)
 
@@ -25,10 +25,7 @@ test: $(STAMP)
 	$(BIN)/python -m pytest
 
 samples: $(STAMP)
-	$(BIN)/python -m samples.render --out samples/pdfs
-
-truth: $(STAMP)
-	$(BIN)/python -m samples.truth --pdfs samples/pdfs --out samples/truth
+	$(BIN)/python -m samples.render --out samples/pdfs --truth samples/truth
 
 bench: $(STAMP)
 	$(BIN)/python -m bench.run

@@ -134,3 +134,81 @@ def render_variant(variant: Variant, out_dir: Path) -> list[RenderedDocument]:
         path = out_dir / f"{Path(meta['file_name']).stem}-v{variant.seed}.pdf"
         out.append(render_document(doc, path, variant.params, meta, sections))
     return out
+
+
+# ----- consistent figure perturbation -------------------------------------------------------------
+
+SCALED_ENTITIES = {"budget_lines", "accounts", "kaa_stats"}
+ID_KEYS = {"label", "resolved_label", "account", "account_name", "jobbtorg", "kpi_no", "line_no", "level",
+           "year", "resolved_year", "group", "name", "area", "row_kind", "goal_code", "risk_no"}
+FIGURE_CELL = re.compile(r"^[-−]?\d{1,3}( \d{3})*(,\d+)?$|^[-−]?\d+(,\d+)?$")
+AMOUNT_IN_TEXT = re.compile(r"(?<![\d,])(\d(?:[\d ]*\d)?(?:, ?\d+)?)(\s?(?:mnkr|mkr|miljoner kr|miljoner|tkr|kr|kronor|EUR))\b",
+                            re.IGNORECASE)
+
+
+def scale_cell(value, factor: int):
+    """Scale a table cell when it is a plain figure (not a percent, not text)."""
+    if isinstance(value, list):
+        return [scale_cell(v, factor) for v in value]
+    if isinstance(value, str) and FIGURE_CELL.match(value.strip()):
+        return scale_figure(value, factor)
+    return value
+
+
+def scale_amounts_in_text(text: str, factor: int) -> str:
+    """'24,2 mkr' -> '48,4 mkr' for factor 2; text without an amount is unchanged."""
+    def repl(m: re.Match) -> str:
+        return scale_figure(re.sub(r",\s+", ",", m.group(1)).strip(), factor) + m.group(2)
+    return AMOUNT_IN_TEXT.sub(repl, text)
+
+
+def replace_once(text: str, old: str, new: str) -> str:
+    """Replace the first occurrence of `old` that is not part of a longer number."""
+    m = re.search(r"(?<![\d,])" + re.escape(old) + r"(?![\d])", text)
+    return text if not m else text[:m.start()] + new + text[m.end():]
+
+
+def scale_block(block: dict, factor: int) -> dict:
+    """One source block with its additive figures multiplied by `factor` (in place on a copy)."""
+    block = copy.deepcopy(block)
+    table = block.get("table")
+    if table and table.get("entity") in SCALED_ENTITIES and not table.get("empty_form"):
+        for row in table.get("rows", []):
+            for k in list(row):
+                if k not in ID_KEYS:
+                    row[k] = scale_cell(row[k], factor)
+    record = block.get("record")
+    if record:
+        record["lines"] = [[lab, scale_amounts_in_text(str(val), factor)] if isinstance(line, list) else line
+                           for line in record.get("lines") or [] for lab, val in [(line[0], line[1]) if isinstance(line, list) else (None, line)]]
+        for k, v in list((record.get("fields") or {}).items()):
+            if isinstance(v, str):
+                record["fields"][k] = scale_amounts_in_text(v, factor)
+    if block.get("facts"):
+        text_key = "paragraph" if "paragraph" in block else None
+        for fact in block["facts"]:
+            if fact.get("unit") != "count":
+                continue
+            old_printed = str(fact.get("printed") or "")
+            num = re.search(r"\d[\d ]*", old_printed)
+            if not num:
+                continue
+            new_printed = old_printed.replace(num.group(0).strip(), scale_figure(num.group(0).strip(), factor), 1)
+            fact["value"] = scale_figure(str(fact.get("value")), factor)
+            fact["printed"] = new_printed
+            if text_key:
+                block[text_key] = replace_once(block[text_key], old_printed, new_printed)
+            elif "bullets" in block:
+                block["bullets"] = [replace_once(b, old_printed, new_printed) if old_printed in b else b
+                                    for b in block["bullets"]]
+    return block
+
+
+def perturb_figures(sections: list[Section], factor: int) -> list[Section]:
+    """Every additive figure × factor: all sums and differences stay exact, ratios unchanged."""
+    out = []
+    for s in sections:
+        data = copy.deepcopy(s.data)
+        data["blocks"] = [scale_block(b, factor) if isinstance(b, dict) else b for b in data.get("blocks") or []]
+        out.append(Section(s.name, data))
+    return out
