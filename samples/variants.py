@@ -88,6 +88,7 @@ class Variant:
     seed: int
     params: LayoutParams
     docs: dict[str, tuple[dict, list[Section]]]
+    factor: int = 1
 
 
 def shift_year_text(text: str, shift: int) -> str:
@@ -106,9 +107,12 @@ def transform_strings(node, fn):
     return fn(node) if isinstance(node, str) else node
 
 
-def make_variant(seed: int) -> Variant:
-    """Source of both documents for a layout variant (figures untouched, names and years moved)."""
+def make_variant(seed: int, perturb: bool = True) -> Variant:
+    """Source of both documents for variant `seed`: another layout, committee and year, and (unless
+    `perturb` is False) figures scaled by one integer factor and some risks' S and K swapped."""
     params = layout_params(seed)
+    rnd = random.Random(seed * 104729 + 1)
+    factor = rnd.choice([2, 3, 4, 7]) if (seed and perturb) else 1
     docs = {}
     for doc in ("vp", "vb"):
         meta, sections = load_document_source(doc)
@@ -124,8 +128,10 @@ def make_variant(seed: int) -> Variant:
                 return shift_year_text(text.replace("Arbetsmarknadsnämnden", params.committee), params.year_shift)
 
             sections = [Section(s.name, transform_strings(s.data, rename)) for s in sections]
+        if factor != 1:
+            sections = swap_risk_scales(perturb_figures(sections, factor), rnd)
         docs[doc] = (meta, sections)
-    return Variant(seed, params, docs)
+    return Variant(seed, params, docs, factor)
 
 
 def render_variant(variant: Variant, out_dir: Path) -> list[RenderedDocument]:
@@ -212,3 +218,45 @@ def perturb_figures(sections: list[Section], factor: int) -> list[Section]:
         data["blocks"] = [scale_block(b, factor) if isinstance(b, dict) else b for b in data.get("blocks") or []]
         out.append(Section(s.name, data))
     return out
+
+
+PROBABILITY_LABELS = {1: "Osannolikt", 2: "Mindre sannolikt", 3: "Möjlig", 4: "Sannolikt", 5: "Mycket sannolikt"}
+CONSEQUENCE_LABELS = {1: "Försumbar", 2: "Lindrig", 3: "Kännbar", 4: "Allvarlig", 5: "Mycket allvarlig"}
+
+
+def swap_risk_scales(sections: list[Section], rnd: random.Random, share: float = 0.3) -> list[Section]:
+    """Swap S and K of some risks (RV = S×K unchanged) and move their numbers in the risk matrix."""
+    from samples.truth import scale_value
+
+    sections = copy.deepcopy(sections)
+    moved: dict[str, tuple[str, str]] = {}
+    for s in sections:
+        for b in s.data.get("blocks") or []:
+            t = b.get("table") if isinstance(b, dict) else None
+            if not t or t.get("entity") != "risks":
+                continue
+            for r in t["rows"]:
+                if r.get("page_break") or not r.get("risk_no"):
+                    continue
+                sv, sl = scale_value(r.get("probability"))
+                kv, kl = scale_value(r.get("consequence"))
+                if not sv or not kv or sv == kv or rnd.random() > share:
+                    continue
+                if sl != PROBABILITY_LABELS[sv] or kl != CONSEQUENCE_LABELS[kv]:
+                    continue  # keep the document's own label slips where they are
+                r["probability"] = f"{kv}. {PROBABILITY_LABELS[kv]}"
+                r["consequence"] = f"{sv}. {CONSEQUENCE_LABELS[sv]}"
+                moved[str(r["risk_no"])] = (str(kv), str(sv))
+    for s in sections:
+        for b in s.data.get("blocks") or []:
+            m = b.get("matrix") if isinstance(b, dict) else None
+            if not m:
+                continue
+            cells = {(str(c["probability"]), str(c["consequence"])): c for c in m["cells"]}
+            for c in m["cells"]:
+                keep = [n for n in c.get("risk_nos", []) if str(n) not in moved]
+                c["risk_nos"] = keep
+            for no, cell in moved.items():
+                if cell in cells:
+                    cells[cell]["risk_nos"] = sorted(cells[cell]["risk_nos"] + [no], key=int)
+    return sections
