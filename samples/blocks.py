@@ -53,10 +53,14 @@ def cell_value(row: dict, key: str):
 
 @dataclass
 class _Span:
-    queue: list[str] = field(default_factory=list)
-    after_break: list[str] = field(default_factory=list)
+    """A spanning (merged) cell: its text flows down from the span's first row, across the rows it covers."""
+
+    queue: list[str] = field(default_factory=list)  # lines not drawn yet (none fit, or a page ended)
+    after_break: list[str] = field(default_factory=list)  # the part printed after an explicit page break
     started_row: int = -1
-    bbox: list | None = None
+    drawn: bool = False
+    y_end: float = 0.0  # where the drawn text ends, on page `page`
+    page: int = 0
 
 
 def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
@@ -67,10 +71,15 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
         style = p.table_style_override
     sheet = style == "sheet"
     size = p.sheet_size if sheet else p.table_size
-    leading = round(size * 1.2, 2)
+    leading = round(size * (1.12 if sheet else 1.2), 2)
+    pad = 1.0 if sheet else PAD  # spreadsheet prints are dense: ~44 rows on a landscape page
     font, bold = w.font, w.bold
-    cols = column_specs(table)
-    header_rows = table.get("header") or []
+    all_cols = column_specs(table)
+    # a `below` column prints as a full-width line under its row's other cells
+    below_keys = [c["key"] for c in all_cols if c.get("below")]
+    main_idx = [i for i, c in enumerate(all_cols) if not c.get("below")]
+    cols = [all_cols[i] for i in main_idx]
+    header_rows = [[hr[i] if i < len(hr) else "" for i in main_idx] for hr in (table.get("header") or [])]
     n = len(cols)
     rel = [float(c.get("width", 1) or 1) for c in cols]
     if p.width_jitter:
@@ -126,19 +135,19 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
             wrapped, sizes = [], []
             for ci in range(n):
                 txt = str(hr[ci]) if ci < len(hr) and hr[ci] is not None else ""
-                hs = header_size(txt, bold, size, widths[ci] - 2 * PAD)
+                hs = header_size(txt, bold, size, widths[ci] - 2 * pad)
                 sizes.append(hs)
-                wrapped.append(w.wrap(txt, bold, hs, widths[ci] - 2 * PAD) if txt else [])
-            h = max([len(x) for x in wrapped] + [1]) * leading + 2 * PAD
+                wrapped.append(w.wrap(txt, bold, hs, widths[ci] - 2 * pad) if txt else [])
+            h = max([len(x) for x in wrapped] + [1]) * leading + 2 * pad
             top = w.y
             for ci in range(n):
                 for li, line in enumerate(wrapped[ci]):
-                    x = xs[ci] + PAD
+                    x = xs[ci] + pad
                     al = "left"
                     if sheet and ci > 0:
                         al = "right"
-                        x = xs[ci + 1] - PAD
-                    w._text(x, top + PAD + li * leading, line, bold, sizes[ci],
+                        x = xs[ci + 1] - pad
+                    w._text(x, top + pad + li * leading, line, bold, sizes[ci],
                             key=("header", table_id, hr_i, ci, li), align=al)
             w.y += h
         if style in ("rules", "grid"):
@@ -147,9 +156,11 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
             w.rule(xs[0], xs[-1], w.y, 0.4, RULE_GREY)
         w.y += 1.5
 
-    def new_page(label: str | None = None) -> None:
+    def new_page(label: str | None = None, title: str | None = None) -> None:
         w.end_page()
         w.begin_page(label)
+        if title:  # a sheet that prints its title again at the top of each page
+            w.heading(title, 2, key=("page_title", table_id, w.page_no))
         if repeat:
             draw_header()
 
@@ -160,8 +171,8 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
                 continue
             al = align_for(ci, line)
             indent = level * 7 if (sheet and ci == 0) else 0
-            x = xs[ci + 1] - PAD if al == "right" else xs[ci] + PAD + indent
-            b = w._text(x, top + li * leading, fmt(line), font if not (sheet and level == 0 and ci == 0 and False) else bold,
+            x = xs[ci + 1] - pad if al == "right" else xs[ci] + pad + indent
+            b = w._text(x, top + li * leading, fmt(line), font,
                         size, align=al)
             bbox = b if bbox is None else (min(bbox[0], b[0]), bbox[1], max(bbox[2], b[2]), b[3])
         if bbox is not None:
@@ -174,7 +185,7 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
     while entries and entries[0].get("page_break"):
         w.page_break(entries.pop(0).get("page_label"))
     # keep the first row with the header
-    w.need(leading * 4 + 2 * PAD)
+    w.need(leading * 4 + 2 * pad)
     draw_header()
     pending_split: dict[int, list[str]] = {}
     ri = -1
@@ -182,12 +193,12 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
         if entry.get("page_break"):
             if w.params.honour_breaks:
                 # flush nothing: spans continue; split parts print first on the new page
-                new_page(entry.get("page_label"))
+                new_page(entry.get("page_label"), entry.get("page_title"))
                 if pending_split:
-                    h = max(len(v) for v in pending_split.values()) * leading + 2 * PAD
+                    h = max(len(v) for v in pending_split.values()) * leading + 2 * pad
                     top = w.y
                     for ci, lines in pending_split.items():
-                        draw_cell_lines(ci, lines, top + PAD, ("cell_cont", table_id, ri, keys[ci]))
+                        draw_cell_lines(ci, lines, top + pad, ("cell_cont", table_id, ri, keys[ci]))
                     w.y += h
                     _row_rules(w, style, xs, top, w.y, [True] * n)
                     pending_split = {}
@@ -204,13 +215,13 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
             if isinstance(v, list):
                 first, rest = (v + ["", ""])[:2] if len(v) >= 1 else ("", "")
                 if w.params.honour_breaks:
-                    parts_first = w.wrap(first, font, size, widths[ci] - 2 * PAD) if first else []
-                    parts_rest = w.wrap(rest, font, size, widths[ci] - 2 * PAD) if rest else []
+                    parts_first = w.wrap(first, font, size, widths[ci] - 2 * pad) if first else []
+                    parts_rest = w.wrap(rest, font, size, widths[ci] - 2 * pad) if rest else []
                 else:
-                    parts_first = w.wrap(" ".join(x for x in v if x), font, size, widths[ci] - 2 * PAD)
+                    parts_first = w.wrap(" ".join(x for x in v if x), font, size, widths[ci] - 2 * pad)
                     parts_rest = []
             else:
-                parts_first = w.wrap(v, font, size, widths[ci] - 2 * PAD - (level * 7 if sheet and ci == 0 else 0)) if v else []
+                parts_first = w.wrap(v, font, size, widths[ci] - 2 * pad - (level * 7 if sheet and ci == 0 else 0)) if v else []
                 parts_rest = []
             if carry[ci]:
                 spans[ci] = _Span(queue=list(parts_first), after_break=parts_rest, started_row=ri)
@@ -218,33 +229,52 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
                 own_lines[ci] = parts_first
                 if parts_rest:
                     splits[ci] = parts_rest
-        need_lines = max([len(x) for x in own_lines.values()] + [1])
-        for ci in range(n):
-            if carry[ci] and (last_in_span[ri][ci] or before_break[ri]):
-                need_lines = max(need_lines, len(spans[ci].queue))
-            elif carry[ci] and spans[ci].started_row == ri:
-                need_lines = max(need_lines, min(len(spans[ci].queue), 2))
-        h = need_lines * leading + 2 * PAD
+        below_lines = []
+        for bk in below_keys:
+            bv = cell_value(row, bk)
+            if bv:
+                below_lines += w.wrap(" ".join(bv) if isinstance(bv, list) else bv, font, size, avail - 2 * pad)
+        # full-width `below` lines cut through a merged cell: its text must then fit in its first row
+        ends_here = [carry[ci] and (last_in_span[ri][ci] or before_break[ri] or bool(below_keys)) for ci in range(n)]
+
+        def main_height() -> float:
+            """Own cells' height, grown so that spanning text ending at this row fits in it."""
+            hh = max([len(x) for x in own_lines.values()] + [1]) * leading + 2 * pad
+            for ci in range(n):
+                if not ends_here[ci]:
+                    continue
+                sp = spans[ci]
+                if sp.queue:
+                    hh = max(hh, len(sp.queue) * leading + 2 * pad)
+                elif sp.drawn and sp.page == w.page_no:
+                    hh = max(hh, sp.y_end - w.y)
+            return hh
+
+        h_main = main_height()
+        h = h_main + len(below_lines) * leading + (pad if below_lines else 0)
         if h > w.room():
             new_page()
-            if h > w.room():  # a row taller than a page: draw what fits, never loop
-                h = w.room()
+            h_main = main_height()
+            h = min(h_main + len(below_lines) * leading + (pad if below_lines else 0), w.room())
         top = w.y
-        capacity = max(1, int(round((h - 2 * PAD) / leading)))
         for ci in range(n):
             if carry[ci]:
                 sp = spans[ci]
-                if not sp.queue:
-                    continue
-                take = len(sp.queue) if (last_in_span[ri][ci] or before_break[ri]) else min(capacity, len(sp.queue))
-                chunk, sp.queue = sp.queue[:take], sp.queue[take:]
-                kind = "cell" if sp.started_row == ri else "cell_cont"
-                draw_cell_lines(ci, chunk, top + PAD, (kind, table_id, sp.started_row, keys[ci]), level)
+                if sp.queue:
+                    fit = max(1, int((w.bottom_limit - top - pad) // leading))
+                    chunk, sp.queue = sp.queue[:fit], sp.queue[fit:]
+                    kind = "cell" if not sp.drawn else "cell_cont"
+                    draw_cell_lines(ci, chunk, top + pad, (kind, table_id, sp.started_row, keys[ci]), level)
+                    sp.drawn, sp.page, sp.y_end = True, w.page_no, top + pad + len(chunk) * leading + pad
                 if not sp.queue and sp.after_break:
                     pending_split[ci] = sp.after_break
                     sp.after_break = []
             elif ci in own_lines:
-                draw_cell_lines(ci, own_lines[ci], top + PAD, ("cell", table_id, ri, keys[ci]), level)
+                draw_cell_lines(ci, own_lines[ci], top + pad, ("cell", table_id, ri, keys[ci]), level)
+        if below_lines:
+            for bk in below_keys:
+                if cell_value(row, bk):
+                    draw_cell_lines(0, below_lines, top + h_main, ("cell", table_id, ri, bk))
         pending_split.update(splits)
         w.y += h
         closes = [(not carry[ci]) or last_in_span[ri][ci] for ci in range(n)]
@@ -252,8 +282,8 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
     if pending_split:  # a split with no break after it (breaks not honoured): print it in place
         top = w.y
         for ci, lines in pending_split.items():
-            draw_cell_lines(ci, lines, top + PAD, ("cell_cont", table_id, ri, keys[ci]))
-        w.y += max(len(v) for v in pending_split.values()) * leading + 2 * PAD
+            draw_cell_lines(ci, lines, top + pad, ("cell_cont", table_id, ri, keys[ci]))
+        w.y += max(len(v) for v in pending_split.values()) * leading + 2 * pad
     w.y += leading
 
 
@@ -370,11 +400,27 @@ def draw_record(w: Writer, record: dict, key: tuple) -> None:
     for i, line in enumerate(lines):
         w._text(w.left, w.y, line, w.bold, p.size + 0.6, key=("record_title", *key, i))
         w.y += p.leading * 1.1
+    pending_rest: str | None = None
     for li, item in enumerate(record.get("lines") or []):
+        if isinstance(item, dict):
+            if item.get("page_break"):
+                w.page_break(item.get("page_label"))
+                if pending_rest:
+                    w.paragraph(pending_rest, key=("record_text_cont", *key, li))
+                    pending_rest = None
+            elif "bullets" in item:
+                for bi, text in enumerate(item["bullets"] or []):
+                    w.paragraph(str(text), key=("record_bullet", *key, li, bi), bullet=True)
+            continue
         if isinstance(item, (list, tuple)):
             label, value = (list(item) + ["", ""])[:2]
         else:
             label, value = "", item
+        if isinstance(value, list):  # a line cut by a page break: the rest prints after the break
+            if w.params.honour_breaks:
+                value, pending_rest = str(value[0] or ""), str(value[1] or "") if len(value) > 1 else None
+            else:
+                value = " ".join(str(v) for v in value if v)
         label, value = str(label or ""), str(value or "")
         if label:
             prefix = label if label.endswith(":") else label + ":"
@@ -383,19 +429,24 @@ def draw_record(w: Writer, record: dict, key: tuple) -> None:
             vlines = w.wrap(value, w.font, p.size, w.right - w.left - pw)
             w.need(p.leading)
             w._text(w.left, w.y, prefix.rstrip(), w.bold, p.size, key=("record_label", *key, li))
-            vb = None
+            first_page, box, drawn = None, None, []
             for vi, vl in enumerate(vlines):
                 if vi:
                     w.need(p.leading)
                 b = w._text(w.left + pw, w.y, vl, w.font, p.size, key=("record_value_line", *key, li, vi))
-                vb = vb or (w.page_no, b)
+                if first_page is None:
+                    first_page, box = w.page_no, b
+                if w.page_no == first_page:
+                    box = (min(box[0], b[0]), box[1], max(box[2], b[2]), b[3])
+                    drawn.append(vl)
                 w.y += p.leading
             if not vlines:
                 w.y += p.leading
-            if vb:
+            if box:
                 from samples.layout import Placement
 
-                w.placements.append(Placement(("record_value", *key, li), vb[0], vb[1], value))
+                # the box and text of the value on the page where it starts
+                w.placements.append(Placement(("record_value", *key, li), first_page, box, " ".join(drawn)))
         else:
             w.paragraph(value, key=("record_text", *key, li))
     w.y += p.leading * 0.6

@@ -152,7 +152,9 @@ class Writer:
 
     @property
     def bottom_limit(self) -> float:
-        return self.height - self.params.margin_bottom
+        # spreadsheet prints use the page down to just above their footer line
+        slack = 12 if self.style and self.style.kind == "sheet" else 0
+        return self.height - self.params.margin_bottom + slack
 
     def set_style(self, style: PageStyle) -> None:
         if self.page_open and self.style and (
@@ -172,7 +174,7 @@ class Writer:
         self.page_no += 1
         self.page_open = True
         self.pristine = True
-        self.y = self.params.margin_top - (6 if self.style and self.style.kind == "sheet" else 0)
+        self.y = self.params.margin_top - (12 if self.style and self.style.kind == "sheet" else 0)
         self._set_label(label, advance=True)
 
     def _set_label(self, label: str | None, advance: bool) -> None:

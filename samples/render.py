@@ -117,6 +117,17 @@ def draw_block(w: Writer, block: dict, key: tuple) -> None:
         w.fill_rect(w.left, w.y, w.right, w.y + 120, HexColor("#E6E9EE"))
         w.pristine = False
         w.y += 128
+    elif "page_header" in block:  # a running header that only this page carries
+        ph = block["page_header"] or {}
+        size = w.params.size
+        if ph.get("left"):
+            w._text(w.left, w.y, str(ph["left"]), w.font, size, key=("page_header_block", *key, "left"))
+        if ph.get("right"):
+            w._text(w.right, w.y, str(ph["right"]), w.font, size, key=("page_header_block", *key, "right"), align="right")
+        if ph.get("page_number"):
+            w._text(w.right, w.y + size * 1.3, str(ph["page_number"]), w.font, size,
+                    key=("page_header_block", *key, "page_number"), align="right")
+        w.y += size * 3
     elif "caption" in block:
         w.paragraph(str(block["caption"]), key=("caption", *key))
     elif "footnote" in block:

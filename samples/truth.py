@@ -259,11 +259,22 @@ def build_truth(rendered) -> dict:
                 table = block["table"]
                 entity = table.get("entity")
                 recs = table_rows(section.name, bi, table, index)
+                for rec in recs:  # values printed above the table (goal, process, department) apply to each row
+                    for k, v in (table.get("context") or {}).items():
+                        rec.setdefault(k, v)
+                for fact in table.get("facts") or []:  # figures printed inside a table cell
+                    tid = table.get("id", f"{section.name}:{bi}")
+                    p = index.cell(tid, int(fact.get("row", -1)), str(fact.get("column")))
+                    truth["tables"]["facts"].append({
+                        **fact, "section": section.name, "block": bi, "table": tid,
+                        "page": p.page if p else None, "bbox": p.as_json()["bbox"] if p else None,
+                    })
                 if table.get("empty_form") or not entity:
                     continue
                 if entity == "risks":
                     for r in recs:
                         truth["tables"]["risks"].append({**shape_risk(r), "page": r["page"], "bbox": r["bbox"],
+                                                         "_table": r["_table"], "_row": r["_row"],
                                                          "_provenance": r["_provenance"]})
                 elif entity == "budget_lines":
                     truth["tables"]["budget_lines"].extend(budget_rows(table, recs, data.get("unit")))
@@ -273,7 +284,8 @@ def build_truth(rendered) -> dict:
                 else:
                     for r in recs:
                         truth["tables"][entity].append({**shape_generic(r), "page": r["page"], "bbox": r["bbox"],
-                                                        "_table": r["_table"], "_provenance": r["_provenance"]})
+                                                        "_table": r["_table"], "_row": r["_row"],
+                                                        "_provenance": r["_provenance"]})
             elif "matrix" in block:
                 for cell in block["matrix"].get("cells", []):
                     for no in cell.get("risk_nos", []):

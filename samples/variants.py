@@ -98,10 +98,14 @@ def shift_year_text(text: str, shift: int) -> str:
     return re.sub(r"(?<!\d)(20[12]\d|2030)(?!\d)", lambda m: str(int(m.group(1)) + shift), text)
 
 
+IDENTIFIER_KEYS = {"id", "table", "other_table", "entity", "key", "metric", "row_kind", "comparison", "list",
+                   "section", "unit", "kind"}
+
+
 def transform_strings(node, fn):
-    """Apply `fn` to every string in a nested source structure (keys untouched)."""
+    """Apply `fn` to every printed string in a nested source structure (keys and identifiers untouched)."""
     if isinstance(node, dict):
-        return {k: transform_strings(v, fn) for k, v in node.items()}
+        return {k: (v if k in IDENTIFIER_KEYS else transform_strings(v, fn)) for k, v in node.items()}
     if isinstance(node, list):
         return [transform_strings(v, fn) for v in node]
     return fn(node) if isinstance(node, str) else node

@@ -86,7 +86,7 @@ def walk_strings(node, path=()):
         yield path, node
 
 
-STRUCTURAL_KEYS = {"seed_lines", "seed_line", "width", "level", "repeat_header", "carry", "empty_form", "page_break"}
+STRUCTURAL_KEYS = {"seed_lines", "seed_line", "font_scale", "item", "row", "width", "level", "repeat_header", "carry", "empty_form", "page_break"}
 
 
 def test_source_values_are_strings():

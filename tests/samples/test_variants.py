@@ -1,0 +1,116 @@
+"""Layout variants and planted errors: rendered, their truth found in their own text layer."""
+from __future__ import annotations
+
+import re
+from collections import Counter
+from decimal import Decimal
+
+import pypdfium2 as pdfium
+import pytest
+
+from samples.inject import KINDS, inject_errors
+from samples.truth import build_truth, sv_decimal
+from samples.variants import layout_params, make_variant, render_variant, scale_figure
+
+SEEDS = list(range(1, 11))
+
+
+def squash(text: str) -> str:
+    # pdfium reports a hyphen that ends a line as U+0002 (its hyphenation marker)
+    text = str(text).replace("\x02", "-").replace("\ufffe", "-")
+    return re.sub(r"\s+", "", text.replace("\u00a0", " ").replace("\u202f", " "))
+
+
+def text_in_box(page, height: float, bbox) -> str:
+    x0, top, x1, bottom = bbox
+    tp = page.get_textpage()
+    return tp.get_text_bounded(left=x0 - 1, bottom=height - bottom - 1, right=x1 + 1, top=height - top + 1)
+
+
+def assert_truth_in_pdf(rendered) -> int:
+    checked = 0
+    for d in rendered:
+        truth = build_truth(d)
+        pdf = pdfium.PdfDocument(str(d.path))
+        try:
+            for entity, rows in truth["tables"].items():
+                for row in rows:
+                    items = [(f, p) for f, p in (row.get("_provenance") or {}).items() if p.get("bbox")]
+                    for field, prov in items:
+                        page = pdf[prov["page"] - 1]
+                        got = text_in_box(page, page.get_height(), prov["bbox"])
+                        assert squash(prov["printed"]) in squash(got), (d.path.name, entity, field, prov, got)
+                        checked += 1
+        finally:
+            pdf.close()
+    return checked
+
+
+@pytest.fixture(scope="module")
+def variants(tmp_path_factory):
+    out = {}
+    for seed in SEEDS:
+        v = make_variant(seed)
+        docs, planted = inject_errors(v.docs, seed)
+        v.docs = docs
+        out[seed] = (v, planted, render_variant(v, tmp_path_factory.mktemp(f"v{seed}")))
+    return out
+
+
+def test_layout_params_differ_and_are_deterministic():
+    assert layout_params(0) == layout_params(0)
+    assert layout_params(4) == layout_params(4)
+    assert len({(p.font, p.size, p.honour_breaks, p.table_style_override) for p in map(layout_params, SEEDS)}) >= 6
+
+
+def test_scale_figure_keeps_format():
+    assert scale_figure("1 163,6", 3) == "3 490,8"
+    assert scale_figure("-168,3", 2) == "-336,6"
+    assert scale_figure("49,9 %", 7) == "49,9 %"
+
+
+def test_every_variant_truth_value_is_in_its_pdf(variants):
+    total = sum(assert_truth_in_pdf(r) for _, _, r in variants.values())
+    assert total > 5000
+
+
+def test_variants_change_layout(variants):
+    pages = {seed: tuple(d.page_count for d in r) for seed, (_, _, r) in variants.items()}
+    assert len(set(pages.values())) >= 5
+
+
+def test_every_kind_is_planted_in_every_variant(variants):
+    for seed, (_, planted, _) in variants.items():
+        kinds = Counter(p.kind for p in planted)
+        assert set(kinds) == set(KINDS), (seed, set(KINDS) - set(kinds))
+
+
+def test_planted_values_are_what_the_truth_says(variants):
+    """A planted figure is printed: the variant's truth carries the new value where the injection says."""
+    for seed, (v, planted, rendered) in variants.items():
+        truths = {d.key: build_truth(d) for d in rendered}
+        for p in planted:
+            if p.row is None or p.entity not in ("risks", "kaa_stats"):
+                continue
+            rows = [r for r in truths[p.doc]["tables"][p.entity] if r.get("_table", p.table_id) == p.table_id]
+            if p.entity == "risks":
+                row = next(r for r in rows if str(r["risk_no"]) == str(p.key))
+                assert row["_provenance"][p.field]["printed"] == p.new or (p.field == "in_control_plan")
+            else:
+                row = next(r for r in rows if r["_row"] == p.row)
+                assert row[p.field] == p.new
+
+
+def test_scaled_sheets_still_add_up(variants):
+    """Perturbation keeps the VP budget sheet's own sums exact (only planted errors break them)."""
+    for seed, (v, planted, rendered) in variants.items():
+        vp = next(d for d in rendered if d.key == "vp")
+        lines = build_truth(vp)["tables"]["budget_lines"]
+        touched = {(p.key, p.field) for p in planted if p.entity == "budget_lines"}
+        sheet = [l for l in lines if l["sheet"] == lines[0]["sheet"]]
+        for col in ("c1", "c2", "c3"):
+            if any(col == f for _, f in touched):
+                continue
+            costs = next(l for l in sheet if l["label"] == "Kostnader" and l["column_key"] == col)
+            parts = [l for l in sheet if l["parent_label"] == "Kostnader" and l["column_key"] == col]
+            assert sum(Decimal(l["value"]) for l in parts) == Decimal(costs["value"]), (seed, col)
