@@ -240,7 +240,216 @@ def inject_text_vs_table(docs: Docs, rnd: random.Random) -> Injection | None:
                      f"prose states {new} for {f.get('metric')}; the table says {old}")
 
 
-# kinds whose source files are transcribed by other sections register here as they land
+def _rows_with(t: dict, *keys: str) -> list[tuple[int, dict]]:
+    return [(i, r) for i, r in real_rows(t["rows"]) if all(sv_decimal(str(r.get(k, ""))) not in (None,) for k in keys)]
+
+
+def _nonzero(r: dict, key: str) -> bool:
+    v = sv_decimal(str(r.get(key, "")))
+    return v is not None and v != 0
+
+
+def inject_deviation(docs: Docs, rnd: random.Random) -> Injection | None:
+    """Avvikelse ≠ budget − utfall on a line of the Budgetavräkning."""
+    t = next(tables(docs, "vb", table_id="vb_budgetavrakning"), None)
+    if not t:
+        return None
+    rows = [(i, r) for i, r in _rows_with(t, "budget", "outcome", "deviation") if _nonzero(r, "deviation")]
+    i, r = rnd.choice(rows)
+    old = r["deviation"]
+    r["deviation"] = new = bump(old, rnd, 100, 90000)
+    return Injection("deviation_not_budget_minus_outcome", "vb", "budget_lines", t["id"], i, r.get("label"),
+                     "deviation", old, new, f"{r.get('label')!r}: avvikelse ≠ budget − utfall")
+
+
+def _account_rows(docs: Docs, table_id: str, digits: int, *keys: str) -> tuple[dict | None, list]:
+    t = next(tables(docs, "vb", table_id=table_id), None)
+    if not t:
+        return None, []
+    return t, [(i, r) for i, r in _rows_with(t, *keys)
+               if len(str(r.get("account", ""))) == digits and any(_nonzero(r, k) for k in keys)]
+
+
+def inject_ib_change_ub(docs: Docs, rnd: random.Random) -> Injection | None:
+    t, rows = _account_rows(docs, "vb_balansrakning", 4, "ib", "change", "total")
+    if not rows:
+        return None
+    i, r = rnd.choice(rows)
+    old = r["change"]
+    r["change"] = new = bump(old, rnd, 100, 9000)
+    return Injection("ib_change_ub", "vb", "accounts", t["id"], i, r["account"], "change", old, new,
+                     f"account {r['account']}: IB + förändring ≠ UB")
+
+
+def inject_counterparty_split(docs: Docs, rnd: random.Random) -> Injection | None:
+    t, rows = _account_rows(docs, "vb_resultatrakning", 4, "external", "total")
+    if not rows:
+        return None
+    i, r = rnd.choice(rows)
+    old = r["external"]
+    r["external"] = new = bump(old, rnd, 100, 9000)
+    return Injection("counterparty_split", "vb", "accounts", t["id"], i, r["account"], "external", old, new,
+                     f"account {r['account']}: Externt + Stadens bolag + Internt ≠ Totalt")
+
+
+def inject_parent_account_sum(docs: Docs, rnd: random.Random) -> Injection | None:
+    """A 4-digit account consistent in itself (Externt and Totalt moved together) but ≠ its parent's share."""
+    t, rows = _account_rows(docs, "vb_resultatrakning", 4, "external", "total")
+    if not rows:
+        return None
+    i, r = rnd.choice(rows)
+    delta = Decimal(rnd.randint(100, 9000))
+    old = r["total"]
+    for k in ("external", "total"):
+        value = sv_decimal(r[k]) + delta
+        r[k] = format_sv(value, 2, True)
+    return Injection("parent_account_sum", "vb", "accounts", t["id"], i, r["account"], "total", old, r["total"],
+                     f"account {r['account']} changed by {delta} in Externt and Totalt: its parent ≠ sum of children")
+
+
+def inject_control_sum(docs: Docs, rnd: random.Random) -> Injection | None:
+    t = next(tables(docs, "vb", table_id="vb_kontokontroller"), None)
+    if not t:
+        return None
+    rows = [(i, r) for i, r in real_rows(t["rows"])
+            if str(r.get("label", "")).upper().startswith("SUMMA") and r.get("amount") == "0,00"]
+    i, r = rnd.choice(rows)
+    old = r["amount"]
+    r["amount"] = new = format_sv(Decimal(rnd.randint(1, 99999)) / 100, 2, True)
+    return Injection("control_sum_nonzero", "vb", "control_sums", t["id"], i, r.get("label"), "amount", old, new,
+                     f"{r.get('label')!r}: control sum {new}, should be 0,00")
+
+
+def inject_control_rv(docs: Docs, rnd: random.Random) -> Injection | None:
+    cands = [(t, i, r) for t in tables(docs, "vp", "controls") for i, r in real_rows(t["rows"]) if r.get("risk_value")]
+    if not cands:
+        return None
+    t, i, r = rnd.choice(cands)
+    old = r["risk_value"]
+    r["risk_value"] = new = str(int(old) + rnd.choice([1, 2, 3, -1]))
+    return Injection("control_rv_mismatch", "vp", "controls", t["id"], i, r.get("event"), "risk_value", old, new,
+                     f"control for {r.get('event')!r}: RV {new}, its VoR risk says {old}")
+
+
+def inject_missing_followup(docs: Docs, rnd: random.Random) -> Injection | None:
+    """A control of the VP plan with no follow-up in the VB: one follow-up row removed."""
+    cands = [t for t in tables(docs, "vb", "control_followups") if len(list(real_rows(t["rows"]))) >= 2]
+    if not cands:
+        return None
+    t = rnd.choice(cands)
+    rows = t["rows"]
+    idx = [k for k, r in enumerate(rows) if not r.get("page_break")]
+    pos = rnd.choice(idx)
+    removed = rows.pop(pos)
+    # carried (spanning) cells printed on the removed row move to the next row that carries them
+    nxt = next((r for r in rows[pos:] if not r.get("page_break")), None)
+    for c in t.get("columns", []):
+        if c.get("carry") and c["key"] in removed and nxt is not None and c["key"] not in nxt:
+            nxt[c["key"]] = removed[c["key"]]
+    ri = idx.index(pos)
+    return Injection("control_without_followup", "vb", "control_followups", t["id"], ri,
+                     removed.get("control_activity"), None, removed.get("control_activity"), None,
+                     f"follow-up of {removed.get('control_activity')!r} removed: its control has no follow-up")
+
+
+def _records(docs: Docs, doc: str, list_name: str = "projektbilaga") -> list[tuple[Section, int, dict]]:
+    return [(s, i, b["record"]) for s, i, b in blocks(docs, doc, "record") if b["record"].get("list") == list_name]
+
+
+def _name_key(name: str) -> str:
+    return re.sub(r"[^0-9a-zåäö]", "", str(name).lower())
+
+
+def _set_record_field(rec: dict, field: str, label_words: tuple[str, ...], new: str) -> str | None:
+    old = (rec.get("fields") or {}).get(field)
+    if not old:
+        return None
+    for line in rec.get("lines") or []:
+        if isinstance(line, list) and any(w in str(line[0]).lower() for w in label_words) and line[1] == old:
+            line[1] = new
+    rec["fields"][field] = new
+    return old
+
+
+def inject_cross_doc_project(docs: Docs, rnd: random.Random) -> Injection | None:
+    vp = {_name_key(r.get("name")): r for _, _, r in _records(docs, "vp")}
+    cands = [r for _, _, r in _records(docs, "vb")
+             if _name_key(r.get("name")) in vp and (r.get("fields") or {}).get("budget")
+             and re.match(r"^\d+(,\d+)? (mkr|mnkr|miljoner kr)$", r["fields"]["budget"])]
+    if not cands:
+        return None
+    r = rnd.choice(cands)
+    old = r["fields"]["budget"]
+    num, unit = old.split(" ", 1)
+    new = bump(num, rnd, 3, 40) + " " + unit
+    _set_record_field(r, "budget", ("budget",), new)
+    return Injection("cross_doc_project", "vb", "projects", None, None, r.get("name"), "budget", old, new,
+                     f"{r.get('name')!r}: budget {new} in the VB, the VP says otherwise")
+
+
+def inject_duplicate_in_list(docs: Docs, rnd: random.Random) -> Injection | None:
+    recs = [(s, i, r) for s, i, r in _records(docs, "vp")
+            if (r.get("fields") or {}).get("budget") and re.match(r"^\d+(,\d+)? ", r["fields"]["budget"])]
+    if not recs:
+        return None
+    s, i, r = rnd.choice(recs)
+    dup = copy.deepcopy(r)
+    old = r["fields"]["budget"]
+    num, unit = old.split(" ", 1)
+    new = bump(num, rnd, 3, 40) + " " + unit
+    _set_record_field(dup, "budget", ("budget",), new)
+    numbers = [int(x["item_no"]) for _, _, x in _records(docs, "vp") if str(x.get("item_no", "")).isdigit()]
+    dup["item_no"] = str(max(numbers) + 1)
+    dup.pop("title", None)
+    blocks_list = s.data["blocks"]
+    last = max(k for k, b in enumerate(blocks_list) if isinstance(b, dict) and "record" in b)
+    blocks_list.insert(last + 1, {"record": dup})
+    return Injection("duplicate_in_list", "vp", "projects", None, None, r.get("name"), "budget", old, new,
+                     f"{r.get('name')!r} listed twice, budgets {old} and {new}")
+
+
+def inject_unit_slip(docs: Docs, rnd: random.Random) -> Injection | None:
+    recs = [r for _, _, r in _records(docs, "vp")
+            if re.match(r"^\d+,\d (mkr|mnkr|miljoner kr)$", (r.get("fields") or {}).get("budget") or "")]
+    if not recs:
+        return None
+    r = rnd.choice(recs)
+    old = r["fields"]["budget"]
+    new = old.split(" ", 1)[0] + " tkr"
+    _set_record_field(r, "budget", ("budget",), new)
+    return Injection("unit_slip", "vp", "projects", None, None, r.get("name"), "budget", old, new,
+                     f"{r.get('name')!r}: budget printed {new} (10³ off its peers)")
+
+
+def inject_vp_vs_vb_budget(docs: Docs, rnd: random.Random) -> Injection | None:
+    """The VB's 'VP' column (with its deviation, so the VB sheet stays consistent) ≠ the VP's own figure."""
+    t = next(tables(docs, "vb", table_id="vb_investeringar"), None)
+    if not t:
+        return None
+    i, r = next(iter(real_rows(t["rows"])))
+    old = r["budget"]
+    delta = Decimal(rnd.choice([3, 5, 7])) / 10
+    r["budget"] = format_sv(sv_decimal(old) + delta, 1, False)
+    r["deviation"] = format_sv(sv_decimal(r["deviation"]) + delta, 1, False)
+    return Injection("vp_vs_vb_budget", "vb", "budget_lines", t["id"], i, r.get("label"), "budget", old, r["budget"],
+                     f"{r.get('label')!r}: the VB's budget column {r['budget']} ≠ the VP's {old}")
+
+
+def inject_kpi_ratio(docs: Docs, rnd: random.Random) -> Injection | None:
+    cands = [(t, i, r) for t in tables(docs, "vb", "kpis") for i, r in real_rows(t["rows"])
+             if str(r.get("value", "")).endswith("%") and sv_decimal(str(r.get("numerator", ""))) is not None]
+    if not cands:
+        return None
+    t, i, r = rnd.choice(cands)
+    old = r["value"]
+    value = sv_decimal(old)
+    decimals = len(old.rstrip(" %").split(",")[1]) if "," in old else 0
+    r["value"] = new = format_sv(value + rnd.choice([2, 3, -2, -3]), decimals, False) + old[len(old.rstrip(" %")):]
+    return Injection("kpi_ratio", "vb", "kpis", t["id"], i, r.get("kpi_no"), "value", old, new,
+                     f"KPI {r.get('kpi_no')}: value {new} ≠ numerator / denominator")
+
+
+# every kind of inconsistency of shared/domain.md, by name
 KINDS: dict[str, Callable[[Docs, random.Random], Injection | None]] = {
     "rv_not_s_times_k": inject_rv_not_s_times_k,
     "rv12_not_in_control_plan": inject_rv12_not_in_control_plan,
@@ -252,6 +461,18 @@ KINDS: dict[str, Callable[[Docs, random.Random], Injection | None]] = {
     "percent_vs_counts": inject_kaa_percent,
     "k_plus_m_not_total": inject_kaa_k_plus_m,
     "text_vs_table": inject_text_vs_table,
+    "deviation_not_budget_minus_outcome": inject_deviation,
+    "ib_change_ub": inject_ib_change_ub,
+    "counterparty_split": inject_counterparty_split,
+    "parent_account_sum": inject_parent_account_sum,
+    "control_sum_nonzero": inject_control_sum,
+    "control_rv_mismatch": inject_control_rv,
+    "control_without_followup": inject_missing_followup,
+    "cross_doc_project": inject_cross_doc_project,
+    "duplicate_in_list": inject_duplicate_in_list,
+    "unit_slip": inject_unit_slip,
+    "vp_vs_vb_budget": inject_vp_vs_vb_budget,
+    "kpi_ratio": inject_kpi_ratio,
 }
 
 

@@ -68,16 +68,24 @@ def format_sv(value: Decimal, decimals: int, grouped: bool, minus: str = "-") ->
     return sign + whole + ("," + frac if decimals else "")
 
 
-def scale_figure(printed: str, factor: int) -> str:
-    """Multiply every number in a printed figure by `factor`, keeping its decimals, sign and grouping."""
+def scale_figure(printed: str, factor: int, group_large: bool = False) -> str:
+    """Multiply every number in a printed figure by `factor`, keeping its decimals and sign.
+
+    Digit grouping follows the print: a grouped figure stays grouped, an ungrouped 4+ digit figure
+    ('5101') stays ungrouped, and a small one grows grouped only where the sheet groups (`group_large`)."""
     def repl(m: re.Match) -> str:
         sign, whole, frac = m.group(1), m.group(2), m.group(3) or ""
         decimals = len(frac) - 1 if frac else 0
         value = Decimal(whole.replace(" ", "") + ("." + frac[1:] if frac else ""))
         if sign:
             value = -value
-        grouped = " " in whole or len(whole.replace(" ", "")) >= 4 and " " in printed
-        return format_sv(value * factor, decimals, grouped or abs(value * factor) >= 10000, sign or "-")
+        if " " in whole:
+            grouped = True
+        elif len(whole) >= 4:
+            grouped = False
+        else:
+            grouped = group_large
+        return format_sv(value * factor, decimals, grouped, sign or "-")
     if "%" in printed:
         return printed
     return NUMBER.sub(repl, printed)
@@ -156,19 +164,19 @@ AMOUNT_IN_TEXT = re.compile(r"(?<![\d,])(\d(?:[\d ]*\d)?(?:, ?\d+)?)(\s?(?:mnkr|
                             re.IGNORECASE)
 
 
-def scale_cell(value, factor: int):
+def scale_cell(value, factor: int, group_large: bool = False):
     """Scale a table cell when it is a plain figure (not a percent, not text)."""
     if isinstance(value, list):
-        return [scale_cell(v, factor) for v in value]
+        return [scale_cell(v, factor, group_large) for v in value]
     if isinstance(value, str) and FIGURE_CELL.match(value.strip()):
-        return scale_figure(value, factor)
+        return scale_figure(value, factor, group_large)
     return value
 
 
 def scale_amounts_in_text(text: str, factor: int) -> str:
     """'24,2 mkr' -> '48,4 mkr' for factor 2; text without an amount is unchanged."""
     def repl(m: re.Match) -> str:
-        return scale_figure(re.sub(r",\s+", ",", m.group(1)).strip(), factor) + m.group(2)
+        return scale_figure(re.sub(r",\s+", ",", m.group(1)).strip(), factor, True) + m.group(2)
     return AMOUNT_IN_TEXT.sub(repl, text)
 
 
@@ -183,10 +191,11 @@ def scale_block(block: dict, factor: int) -> dict:
     block = copy.deepcopy(block)
     table = block.get("table")
     if table and table.get("entity") in SCALED_ENTITIES and not table.get("empty_form"):
+        sheet = table.get("entity") in ("budget_lines", "accounts")  # spreadsheets group every figure ≥ 1000
         for row in table.get("rows", []):
             for k in list(row):
                 if k not in ID_KEYS:
-                    row[k] = scale_cell(row[k], factor)
+                    row[k] = scale_cell(row[k], factor, sheet)
     record = block.get("record")
     if record:
         record["lines"] = [[lab, scale_amounts_in_text(str(val), factor)] if isinstance(line, list) else line
