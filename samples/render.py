@@ -155,10 +155,9 @@ def main(argv: list[str] | None = None) -> None:
     for d in docs:
         print(f"{d.path}: {d.page_count} pages")
     if args.truth:
-        from samples.truth import write_truth
+        from samples.truth import write_all
 
-        for d in docs:
-            print(write_truth(d, args.truth))
+        write_all(docs, args.truth)
 
 
 if __name__ == "__main__":

@@ -229,8 +229,9 @@ def account_rows(table: dict, recs: list[dict], statement: str) -> list[dict]:
     return out
 
 
-def build_truth(rendered) -> dict:
-    """The truth of one rendered document (a samples.render.RenderedDocument)."""
+def build_truth(rendered, linked: dict | None = None) -> dict:
+    """The truth of one rendered document (a samples.render.RenderedDocument); `linked` is the truth of
+    the same year's VP when `rendered` is its VB (follow-ups link to the VP's controls)."""
     index = PlacementIndex(rendered.placements)
     meta = rendered.meta
     truth: dict[str, Any] = {
@@ -281,9 +282,28 @@ def build_truth(rendered) -> dict:
                 elif entity == "accounts":
                     statement = "BR" if "balans" in (data.get("section", "") + section.name).lower() else "RR"
                     truth["tables"]["accounts"].extend(account_rows(table, recs, statement))
+                elif entity == "kaa_stats":
+                    truth["tables"]["kaa_stats"].extend(kaa_rows(table, recs))
                 else:
+                    risks_by_event = {key_of(x["event"]): x["risk_no"] for x in truth["tables"].get("risks", [])
+                                      if x.get("risk_no")}
                     for r in recs:
-                        truth["tables"][entity].append({**shape_generic(r), "page": r["page"], "bbox": r["bbox"],
+                        if entity == "controls":
+                            shaped = shape_control(r, risks_by_event)
+                        elif entity == "control_followups":
+                            shaped = shape_followup(r, (linked or {}).get("tables", {}).get("controls", []))
+                            shaped["control_doc"] = (linked or {}).get("document", {}).get("file_name")
+                        elif entity == "kpis":
+                            shaped = shape_kpi(r)
+                        elif entity == "procurements":
+                            shaped = shape_procurement(r)
+                        elif entity == "projects":
+                            shaped = shape_project({**r, "fields": {"budget": r.get("budget"),
+                                                                    "period": r.get("timeline")}},
+                                                   table.get("list") or "innovation")
+                        else:
+                            shaped = shape_generic(r)
+                        truth["tables"][entity].append({**shaped, "page": r["page"], "bbox": r["bbox"],
                                                         "_table": r["_table"], "_row": r["_row"],
                                                         "_provenance": r["_provenance"]})
             elif "matrix" in block:
@@ -303,7 +323,8 @@ def build_truth(rendered) -> dict:
                     truth["risk_matrix_total"] = {"printed": total, **(p.as_json() if p else {})}
             elif "record" in block:
                 rec = block["record"]
-                row = {k: v for k, v in rec.items() if k not in ("lines",)}
+                row = ({**shape_project(rec, rec.get("list") or "projektbilaga"), "title": rec.get("title")}
+                       if rec.get("entity") == "projects" else {k: v for k, v in rec.items() if k not in ("lines",)})
                 prov = {}
                 for li, line in enumerate(rec.get("lines") or []):
                     if isinstance(line, (list, tuple)) and line and line[0]:
@@ -322,12 +343,22 @@ def build_truth(rendered) -> dict:
                 for fact in block["facts"]:
                     printed = str(fact.get("printed") or fact.get("value") or "")
                     where = _locate(printed, drawn)
-                    truth["tables"]["facts"].append({
+                    row = {
                         **fact, "section": section.name, "block": bi,
                         "sentence": norm_text(block.get("paragraph") or " ".join(block.get("bullets") or [])),
                         "page": where[0] if where else (drawn[0].page if drawn else None),
                         "bbox": where[1] if where else None,
-                    })
+                    }
+                    truth["tables"]["facts"].append(row)
+                    if str(data.get("section", "")).startswith("kaa") and fact.get("unit") in ("count", "percent"):
+                        value = sv_decimal(str(fact.get("value")))
+                        truth["tables"]["kaa_stats"].append({
+                            "year": int(fact["year"]) if fact.get("year") else None, "metric": fact.get("metric"),
+                            "unit": fact.get("unit"), "group_by": fact.get("group_by"),
+                            "group_value": fact.get("group_value"), "value": str(value) if value is not None else None,
+                            "printed": fact.get("printed"), "source": "text", "comparison": fact.get("comparison"),
+                            "sentence": row["sentence"], "page": row["page"], "bbox": row["bbox"],
+                        })
     truth["tables"] = dict(truth["tables"])
     return truth
 
@@ -349,9 +380,18 @@ def _locate(printed: str, drawn: list[Placement]) -> tuple[int, list[float]] | N
     return None
 
 
-def write_truth(rendered, out_dir: Path) -> Path:
+def build_truths(rendered_docs) -> dict[str, dict]:
+    """Truth of each document, VP first so the VB's follow-ups link to the VP's controls."""
+    out: dict[str, dict] = {}
+    for d in sorted(rendered_docs, key=lambda d: d.meta["doc_type"] != "VP"):
+        vp = next((t for t in out.values() if t["document"]["doc_type"] == "VP"), None)
+        out[d.key] = build_truth(d, vp if d.meta["doc_type"] == "VB" else None)
+    return out
+
+
+def write_truth(rendered, out_dir: Path, linked: dict | None = None) -> Path:
     """Write `<pdf stem>.json` with the document's sha256 so a stale truth file is detectable."""
-    truth = build_truth(rendered)
+    truth = build_truth(rendered, linked)
     truth["document"]["sha256"] = hashlib.sha256(Path(rendered.path).read_bytes()).hexdigest()
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / (Path(rendered.path).stem + ".json")
@@ -367,9 +407,185 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--pdfs", type=Path, default=None, help="render into this folder (default: a temp dir)")
     args = ap.parse_args(argv)
     with tempfile.TemporaryDirectory() as tmp:
-        for d in render_all(args.pdfs or Path(tmp)):
-            print(write_truth(d, args.out))
+        write_all(render_all(args.pdfs or Path(tmp)), args.out)
+
+
+def write_all(rendered_docs, out_dir: Path) -> None:
+    truths = build_truths(rendered_docs)
+    for d in rendered_docs:
+        vp = next((t for k, t in truths.items() if t["document"]["doc_type"] == "VP"), None)
+        print(write_truth(d, out_dir, vp if d.meta["doc_type"] == "VB" else None))
 
 
 if __name__ == "__main__":
     main()
+
+
+# ----- contract shapes of the remaining entities ---------------------------------------------------
+# Deliberately small converters of printed strings, independent of the product's parsers.
+
+AMOUNT_UNITS = {"mnkr": (10 ** 6, "SEK"), "mkr": (10 ** 6, "SEK"), "miljoner kr": (10 ** 6, "SEK"),
+                "miljoner": (10 ** 6, "SEK"), "tkr": (10 ** 3, "SEK"), "kr": (1, "SEK"), "kronor": (1, "SEK"),
+                "eur": (1, "EUR"), "": (1, "SEK")}
+MONTHS_SV = {m: i for i, m in enumerate(["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
+                                         "september", "oktober", "november", "december"], start=1)}
+
+
+def amount_value(printed: str | None) -> tuple[str | None, str | None]:
+    """'24,2 mkr' -> ('24200000', 'SEK'); '38 750 EUR' -> ('38750', 'EUR'); a bare '761 742' is kronor."""
+    if not printed:
+        return None, None
+    s = re.sub(r"\s+", " ", str(printed).replace("\u00a0", " ")).strip()
+    m = re.fullmatch(r"(\d[\d ]*(?:, ?\d+)?) ?([A-Za-zåäö ]*)", s)
+    if not m or m.group(2).strip().lower() not in AMOUNT_UNITS:
+        return None, None
+    number = sv_decimal(re.sub(r", +", ",", m.group(1)).strip())
+    factor, currency = AMOUNT_UNITS[m.group(2).strip().lower()]
+    return (str(number * factor) if number is not None else None), currency
+
+
+def period_months(printed: str | None) -> tuple[str | None, str | None]:
+    """'februari 2021 – april 2023' -> ('2021-02', '2023-04'); ISO dates and 'YYYY - YYYY' too."""
+    if not printed:
+        return None, None
+    s = str(printed).lower().replace("–", "-").strip()
+    iso = re.findall(r"(\d{4})-(\d{2})-\d{2}", s)
+    if iso:
+        start = f"{iso[0][0]}-{iso[0][1]}"
+        return start, (f"{iso[1][0]}-{iso[1][1]}" if len(iso) > 1 else None)
+    named = re.findall(r"([a-zåäö]+) (\d{4})", s)
+    named = [(MONTHS_SV[m], y) for m, y in named if m in MONTHS_SV]
+    if named:
+        (m1, y1), (m2, y2) = named[0], named[-1]
+        return f"{y1}-{m1:02d}", (f"{y2}-{m2:02d}" if len(named) > 1 else None)
+    years = re.findall(r"(?<!\d)(\d{4})(?!\d)", s)
+    if len(years) == 2:
+        return f"{years[0]}-01", f"{years[1]}-12"
+    return None, None
+
+
+def key_of(name: str | None) -> str:
+    """Letters and digits only, lower case: the same project under different dashes, case and wraps."""
+    return re.sub(r"[^0-9a-zåäöéü]", "", str(name or "").lower())
+
+
+def shape_project(rec: dict, list_name: str) -> dict:
+    f = rec.get("fields") or {}
+    budget_sek, currency = amount_value(f.get("budget"))
+    cof_sek, _ = amount_value(f.get("cofinancing"))
+    start, end = period_months(f.get("period") or rec.get("timeline"))
+    return {
+        "list": list_name, "item_no": rec.get("item_no") or None, "name": norm_text(rec.get("name")),
+        "project_key": key_of(rec.get("name")), "funder": rec.get("funder"), "role": rec.get("role"),
+        "budget_sek": budget_sek, "budget_printed": f.get("budget"), "currency": currency,
+        "cofinancing_sek": cof_sek, "cofinancing_printed": f.get("cofinancing"),
+        "period_printed": f.get("period"), "start_month": start, "end_month": end,
+        "department": f.get("department"),
+    }
+
+
+def shape_control(rec: dict, risks_by_event: dict[str, int]) -> dict:
+    rv = sv_decimal(rec.get("risk_value") or "")
+    return {
+        "goal_code": norm_text(rec.get("goal_code")) or None, "goal": norm_text(rec.get("goal")) or None,
+        "process": norm_text(rec.get("process")) or None, "working_method": norm_text(rec.get("working_method")) or None,
+        "control": norm_text(rec.get("control")) or None, "risk_value": int(rv) if rv is not None else None,
+        "event": norm_text(rec.get("event")) or None, "control_activity": norm_text(rec.get("control_activity")) or None,
+        "risk_no": risks_by_event.get(key_of(rec.get("event"))),
+    }
+
+
+def shape_followup(rec: dict, controls: list[dict]) -> dict:
+    activity = key_of(rec.get("control_activity"))
+    method = key_of(rec.get("working_method"))
+    match = [c for c in controls if key_of(c.get("control_activity")) == activity]
+    for field, value in (("working_method", method), ("control", key_of(rec.get("control")))):
+        if len(match) > 1:  # the same activity text under several controls: narrow by the other printed cells
+            match = [c for c in match if key_of(c.get(field)) == value] or match
+    performed = {"Ja": True, "Nej": False}.get(str(rec.get("performed_reading", "")).strip())
+    return {
+        "goal_code": norm_text(rec.get("goal_code")) or None, "process": norm_text(rec.get("process")) or None,
+        "working_method": norm_text(rec.get("working_method")) or None,
+        "control_activity": norm_text(rec.get("control_activity")) or None,
+        "result_text": norm_text(rec.get("result_text")) or None, "performed": performed,
+        "risk_no": match[0]["risk_no"] if len(match) == 1 else None,
+        # two follow-ups printed alike for two controls alike: the document does not say which is which
+        "link_ambiguous": len(match) > 1,
+        "candidate_risk_nos": sorted(c["risk_no"] for c in match if c.get("risk_no")),
+    }
+
+
+def shape_kpi(rec: dict) -> dict:
+    def num(key):
+        v = sv_decimal(str(rec.get(key) or ""))
+        return str(v) if v is not None else None
+    value_printed = str(rec.get("value") or "")
+    return {
+        "kpi_no": norm_text(rec.get("kpi_no")) or None, "name": norm_text(rec.get("name") or rec.get("label")),
+        "numerator": num("numerator"), "denominator": num("denominator"), "value": num("value"),
+        "prior_value": num("prior_value"),
+        "unit": rec.get("unit") or ("percent" if value_printed.endswith("%") else None),
+        "value_printed": value_printed or None, "comment": norm_text(rec.get("comment")) or None,
+    }
+
+
+def shape_procurement(rec: dict) -> dict:
+    value = sv_decimal(str(rec.get("value") or ""))
+    return {
+        "category": norm_text(rec.get("category")) or None, "category_class": norm_text(rec.get("category_class")) or None,
+        "description": norm_text(rec.get("description")) or None, "planned_start": norm_text(rec.get("planned_start")) or None,
+        "period": norm_text(rec.get("period")) or None,
+        # the sheet's header says "Värde mnkr" but prints kronor ("28 000 000"): the figures are kronor
+        "value_sek": str(value) if value is not None else None, "value_printed": rec.get("value"),
+        "committee": norm_text(rec.get("committee")) or None, "contact": norm_text(rec.get("contact")) or None,
+        "department": norm_text(rec.get("department")) or None,
+    }
+
+
+# How each KAA table reads as (metric, group) figures: rows are groups or metrics, columns the other.
+KAA_TABLES = {
+    "kaa_omfattade_kon": {"group_by": "gender", "row_is": "group"},
+    "kaa_uppsok": {"group_by": "gender", "row_is": "metric",
+                   "row_metric": {"Ej nådd": "ej_nadda", "Nådd": "nadda", "Totalt (sökta)": "sokta"},
+                   "col_group": {"kvinna": "Kvinna", "man": "Man", "total": "Totalt"}},
+    "kaa_inskrivna_kon": {"group_by": "gender", "row_is": "group", "metric": "inskrivna"},
+    "kaa_jobbtorg_2022": {"group_by": "jobbtorg", "row_is": "group"},
+    "kaa_jobbtorg_2021": {"group_by": "jobbtorg", "row_is": "group"},
+    "kaa_enkat": {"group_by": "svar", "row_is": "group", "col_metric": {"antal": "enkat_antal", "andel": "enkat_andel"}},
+}
+
+
+def kaa_rows(table: dict, recs: list[dict]) -> list[dict]:
+    """One kaa_stats row per figure of a KAA table (metric × group × year), with its printed form."""
+    spec = KAA_TABLES.get(table.get("id"), {"group_by": column_specs(table)[0]["key"], "row_is": "group"})
+    cols = column_specs(table)
+    label_key = cols[0]["key"]
+    out = []
+    for rec in recs:
+        label = norm_text(rec.get(label_key)) or norm_text(rec.get("resolved_label"))
+        for c in cols[1:]:
+            k = c["key"]
+            printed = rec.get(k)
+            if printed in (None, ""):
+                continue
+            year = table.get("year") or rec.get("resolved_year")
+            m = re.fullmatch(r"year_(\d{4})", k)
+            if m:
+                year = m.group(1)
+            if spec["row_is"] == "metric":
+                metric = spec["row_metric"].get(label, key_of(label))
+                group_value = spec["col_group"].get(k, k)
+            else:
+                metric = spec.get("metric") or spec.get("col_metric", {}).get(k, k)
+                group_value = label
+            value = sv_decimal(str(printed))
+            prov = rec["_provenance"].get(k, {})
+            out.append({
+                "year": int(year) if year else None, "metric": metric,
+                "unit": "percent" if ("%" in str(printed) or k.startswith("andel")) else "count",
+                "group_by": spec["group_by"], "group_value": group_value,
+                "value": str(value) if value is not None else None, "printed": str(printed), "source": "table",
+                "page": prov.get("page", rec["page"]), "bbox": prov.get("bbox"),
+                "_table": rec["_table"], "_row": rec["_row"], "_provenance": {k: prov} if prov else {},
+            })
+    return out
