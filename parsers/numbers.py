@@ -101,6 +101,8 @@ UNITS = {
     "miljoner kr": (Decimal(10) ** 6, "SEK"),
     "miljoner kronor": (Decimal(10) ** 6, "SEK"),
     "miljoner": (Decimal(10) ** 6, "SEK"),
+    "miljon kr": (Decimal(10) ** 6, "SEK"),
+    "miljon": (Decimal(10) ** 6, "SEK"),
     "mdkr": (Decimal(10) ** 9, "SEK"),
     "miljarder kr": (Decimal(10) ** 9, "SEK"),
     "tkr": (Decimal(10) ** 3, "SEK"),

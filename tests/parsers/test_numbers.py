@@ -55,6 +55,7 @@ def test_interval_is_half_unit_of_last_printed_digit():
     ("779 009 kr", "779009", "kr", "SEK"),
     ("7, 8 miljoner kr", "7800000", "miljoner kr", "SEK"),
     ("2 006 mnkr", "2006000000", "mnkr", "SEK"),
+    ("1 miljon kr", "1000000", "miljon kr", "SEK"),
 ])
 def test_parse_amount(text, sek, unit, currency):
     a = parse_amount(text)
