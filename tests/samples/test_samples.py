@@ -48,7 +48,7 @@ def provenance_items(truth: dict):
             for field, prov in (row.get("_provenance") or {}).items():
                 if prov.get("bbox"):
                     yield entity, field, prov["page"], prov["bbox"], prov["printed"]
-            if "value_printed" in row and row.get("bbox"):
+            if entity in ("budget_lines", "accounts") and row.get("bbox"):
                 yield entity, row.get("column_key"), row["page"], row["bbox"], row["value_printed"]
 
 
