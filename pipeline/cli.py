@@ -32,6 +32,34 @@ def cmd_query(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_eval(args: argparse.Namespace) -> int:
+    import hashlib
+    import json
+
+    from pipeline.evaluate import combine, evaluate_document, format_report, report_json
+    from pipeline.extract import extract_document, link_documents
+    from pipeline.ingest import discover_pdfs
+
+    truths = {}
+    for path in sorted(Path(args.truth).glob("*.json")):
+        t = json.loads(path.read_text(encoding="utf-8"))
+        truths[t["document"].get("sha256")] = t
+    docs, pairs = [], []
+    for pdf in discover_pdfs(args.paths):
+        truth = truths.get(hashlib.sha256(pdf.read_bytes()).hexdigest())
+        if truth is None:
+            print(f"muni eval: no truth for {pdf} (by sha256) in {args.truth}", file=sys.stderr)
+            continue
+        doc = extract_document(pdf)
+        docs.append(doc)
+        pairs.append((doc, truth))
+    link_documents(docs)
+    entities = args.tables.split(",") if args.tables else None
+    scores = combine(evaluate_document(d.records, t, d.path.name, entities) for d, t in pairs)
+    print(report_json(scores) if args.json else format_report(scores, args.mismatches))
+    return 0
+
+
 def format_table(cols: list[str], rows: list[tuple]) -> str:
     """A plain aligned text table for terminal output."""
     cells = [[("" if v is None else str(v)) for v in r] for r in rows]
@@ -54,6 +82,13 @@ def build_parser() -> argparse.ArgumentParser:
     q.add_argument("sql")
     q.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     q.set_defaults(func=cmd_query)
+    e = sub.add_parser("eval", help="compare extraction with ground truth: precision, recall, exact fields")
+    e.add_argument("paths", nargs="*", type=Path, default=[Path("samples/pdfs")], metavar="PDF")
+    e.add_argument("--truth", type=Path, default=Path("samples/truth"), help="folder of truth JSON files")
+    e.add_argument("--tables", help="comma-separated contract tables (default: all)")
+    e.add_argument("--json", action="store_true", help="machine-readable output")
+    e.add_argument("--mismatches", type=int, default=10, help="mismatches shown per table")
+    e.set_defaults(func=cmd_eval)
     return ap
 
 

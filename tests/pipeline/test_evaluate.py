@@ -1,0 +1,32 @@
+from decimal import Decimal
+
+from pipeline.evaluate import combine, format_report, score_table
+
+
+def test_matching_by_key_and_field_accuracy():
+    truth = [{"risk_no": 1, "event": "A", "risk_value": 6, "page": 14},
+             {"risk_no": 2, "event": "B", "risk_value": 4, "page": 14},
+             {"risk_no": None, "event": "Unnumbered", "risk_value": None, "page": 18}]
+    got = [{"risk_no": 1, "event": "A ", "risk_value": 6, "page": 14},
+           {"risk_no": 2, "event": "B", "risk_value": 9, "page": 14},
+           {"risk_no": 7, "event": "extra", "risk_value": 1, "page": 15}]
+    s = score_table("risks", truth, got)
+    assert (s.truth_rows, s.extracted_rows, s.matched_rows) == (3, 3, 2)
+    assert s.fields["risk_value"].correct == 1 and s.fields["event"].correct == 2
+    assert any(m["field"] == "(row)" and m["extracted"] == "extra" for m in s.mismatches)
+    assert any(m["field"] == "(row)" and m["extracted"] == "missing" for m in s.mismatches)
+
+
+def test_numbers_compare_exactly_as_decimals():
+    truth = [{"statement": "BR", "account": "1210", "column_key": "ib", "value_sek": "1478000.00", "page": 1}]
+    assert score_table("accounts", truth, [{**truth[0], "value_sek": Decimal("1478000")}]).fields["value_sek"].correct == 1
+    assert score_table("accounts", truth, [{**truth[0], "value_sek": Decimal("1478000.01")}]).fields["value_sek"].correct == 0
+
+
+def test_repeated_keys_are_told_apart_by_order():
+    truth = [{"sheet": "S", "label": "Jobbtorg", "column_key": "c1", "value_sek": "1", "page": 1},
+             {"sheet": "S", "label": "Jobbtorg", "column_key": "c1", "value_sek": "2", "page": 1}]
+    s = score_table("budget_lines", truth, list(truth))
+    assert s.matched_rows == 2 and s.field_accuracy == 1.0
+    report = format_report(combine([{"budget_lines": s}]))
+    assert "budget_lines" in report
