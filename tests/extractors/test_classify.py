@@ -1,0 +1,61 @@
+"""Document classification and page segmentation, measured against the truth's section page ranges."""
+from __future__ import annotations
+
+from dataclasses import replace
+from pathlib import Path
+
+from extractors.classify import classify_document, segment_pages
+from extractors.pages import read_pages
+from tests.conftest import make_text_pdf
+
+EMPTY_FORMS = {"empty_forms", "verksamhetsprojekt", "resultatenheter"}
+
+
+def expected_kinds(truth: dict) -> dict[int, str]:
+    out = {}
+    for s in truth["sections"]:
+        kind = "empty_form" if s["kind"] in EMPTY_FORMS else s["kind"]
+        for p in range(s["first_page"], s["last_page"] + 1):
+            out[p] = kind
+    return out
+
+
+def check_corpus(corpus) -> tuple[int, list]:
+    pages_total, wrong = 0, []
+    for name, path, truth, pages in corpus.docs:
+        info = classify_document(pages)
+        doc = truth["document"]
+        assert (info.doc_type, info.year, info.committee) == (doc["doc_type"], doc["year"], doc["committee"]), name
+        seg = segment_pages(pages, info.doc_type)
+        exp = expected_kinds(truth)
+        pages_total += len(pages)
+        wrong += [(name, p, exp.get(p), seg.pages[p]) for p in sorted(seg.pages) if exp.get(p) != seg.pages[p]]
+    return pages_total, wrong
+
+
+def test_samples_classified_and_every_page_in_its_section(sample_corpus):
+    total, wrong = check_corpus(sample_corpus)
+    assert total == 146 and wrong == []
+
+
+def test_variants_classified_and_every_page_in_its_section(variant_corpus):
+    total, wrong = check_corpus(variant_corpus)
+    assert total > 1000 and wrong == []
+
+
+def test_a_pdf_that_is_no_vp_or_vb(tmp_path: Path):
+    path = make_text_pdf(tmp_path / "menu.pdf", ["Lunchmeny vecka 12", "Måndag: ärtsoppa och pannkakor"], pages=2)
+    pages = read_pages(path)
+    info = classify_document(pages)
+    assert info.doc_type is None and "no VP/VB marker" in info.evidence
+    seg = segment_pages(pages, info.doc_type)
+    assert seg.pages == {1: "unrecognised", 2: "unrecognised"}
+    assert seg.unrecognised[0] == (1, "Lunchmeny vecka 12")
+
+
+def test_unknown_pages_inside_a_document_are_recorded_with_their_first_line(sample_corpus, tmp_path: Path):
+    name, path, truth, pages = sample_corpus.docs[0]
+    stranger = read_pages(make_text_pdf(tmp_path / "x.pdf", ["Kallelse till årsstämma", "Plats: aulan"]))[0]
+    shifted = [replace(p, number=p.number + 1) for p in pages[:3]]  # copies: the corpus is shared
+    seg = segment_pages([stranger] + shifted, "VP")
+    assert seg.pages[1] == "unrecognised" and seg.unrecognised == [(1, "Kallelse till årsstämma")]
