@@ -1,0 +1,1 @@
+"""Cross-checks: rounding-aware arithmetic (arith), the rule catalogue and the engine that writes findings."""
