@@ -158,6 +158,26 @@ def shape_generic(rec: dict) -> dict:
     return {k: v for k, v in rec.items() if not k.startswith("_") and k not in ("page", "bbox")}
 
 
+def parent_labels(recs: list[dict], label_key: str, below: bool) -> dict[int, str | None]:
+    """The total line each row sits under: the nearest shallower row above it, or — on sheets whose totals
+    print under their items (`totals: below`) — the nearest shallower row after it."""
+    def label(r):
+        return norm_text(r.get(label_key)) or norm_text(r.get("resolved_label"))
+    out: dict[int, str | None] = {}
+    ordered = list(recs)
+    for i, rec in enumerate(ordered):
+        level = int(rec.get("level", 0) or 0)
+        candidates = ordered[i + 1:] if below else reversed(ordered[:i])
+        parent = None
+        if level > 0:
+            for other in candidates:
+                if int(other.get("level", 0) or 0) < level and other.get("row_kind") != "heading":
+                    parent = label(other)
+                    break
+        out[rec["_row"]] = parent
+    return out
+
+
 def budget_rows(table: dict, recs: list[dict], doc_unit: str | None) -> list[dict]:
     """One row per figure of a budget/outcome sheet (label × value column)."""
     cols = column_specs(table)
@@ -166,12 +186,10 @@ def budget_rows(table: dict, recs: list[dict], doc_unit: str | None) -> list[dic
     factor = UNIT_FACTORS.get(unit.lower())
     label_key = cols[0]["key"]
     out = []
-    parents: dict[int, str] = {}
+    parent_of = parent_labels(recs, label_key, below=table.get("totals") == "below")
     for rec in recs:
         label = norm_text(rec.get(label_key)) or norm_text(rec.get("resolved_label"))
-        level = int(rec.get("level", 0) or 0)
-        parents[level] = label
-        parent = parents.get(level - 1) if level > 0 else None
+        parent = parent_of[rec["_row"]]
         for ci, c in enumerate(cols[1:], start=1):
             k = c["key"]
             printed = rec.get(k)
