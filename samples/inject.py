@@ -18,7 +18,7 @@ from typing import Callable, Iterator
 
 from samples.blocks import real_rows
 from samples.render import Section
-from samples.truth import scale_value, sv_decimal
+from samples.truth import amount_value, scale_value, sv_decimal
 from samples.variants import format_sv
 
 PROB_LABELS = {1: "Osannolikt", 2: "Mindre sannolikt", 3: "Möjlig", 4: "Sannolikt", 5: "Mycket sannolikt"}
@@ -69,6 +69,8 @@ def bump(printed: str, rnd: random.Random, lo: int = 1, hi: int = 9) -> str:
         raise ValueError(f"not a figure: {printed!r}")
     decimals = len(printed.split(",")[1].rstrip(" %")) if "," in printed else 0
     step = Decimal(1).scaleb(-decimals) * rnd.randint(lo, hi) * rnd.choice([1, -1])
+    if value > 0 and value + step <= 0:
+        step = -step  # a positive figure stays positive: a sign flip would be another kind of error
     new = value + step
     if new == value:
         new = value + Decimal(1).scaleb(-decimals)
@@ -157,7 +159,7 @@ def inject_sheet_row_sum(docs: Docs, rnd: random.Random) -> Injection | None:
     i, r = rnd.choice(_sheet_rows(t, level=1))
     col = rnd.choice([k for k in ("c5", "c6") if sv_decimal(str(r.get(k, ""))) not in (None, Decimal(0))] or ["c5"])
     old = r[col]
-    new = bump(old, rnd)
+    new = bump(old, rnd, 11, 60)  # beyond what the rounding of ~10 printed items can hide
     r[col] = new
     return Injection("sheet_row_sum", "vp", "budget_lines", t.get("id"), i, r.get("label"), col, old, new,
                      f"{r.get('label')!r} column {col} changed; its total line no longer adds up")
@@ -171,7 +173,7 @@ def inject_sheet_column_formula(docs: Docs, rnd: random.Random) -> Injection | N
     rows = [(i, r) for i, r in real_rows(t["rows"]) if r.get("c4") and r.get("label") in ("Kostnader",)]
     i, r = rows[0]
     old = r["c4"]
-    new = bump(old, rnd)
+    new = bump(old, rnd, 5, 40)
     r["c4"] = new
     return Injection("sheet_column_formula", "vp", "budget_lines", t.get("id"), i, r.get("label"), "c4", old, new,
                      f"{r.get('label')!r}: column 4 ≠ 1+2+3")
@@ -187,7 +189,7 @@ def inject_netto(docs: Docs, rnd: random.Random) -> Injection | None:
     i, r = rows[0]
     col = rnd.choice(["c5", "c6"])
     old = r[col]
-    new = bump(old, rnd)
+    new = bump(old, rnd, 5, 40)
     r[col] = new
     return Injection("netto_not_costs_plus_revenues", "vp", "budget_lines", t.get("id"), i, r.get("label"), col,
                      old, new, f"Netto column {col} ≠ Kostnader + Intäkter")
@@ -222,12 +224,18 @@ def inject_kaa_k_plus_m(docs: Docs, rnd: random.Random) -> Injection | None:
                      f"outreach row {i}: Kvinna + Man ≠ total after {col} {old} -> {new}")
 
 
+# figures the KAA tables print, which a prose figure can be held against
+TABLE_METRICS = {"omfattade", "sokta", "nadda", "ej_nadda", "inskrivna", "avslutade", "till_studier", "till_arbete",
+                 "till_studier_arbete"}
+
+
 def inject_text_vs_table(docs: Docs, rnd: random.Random) -> Injection | None:
     """A prose figure that describes a table, changed in the prose only."""
     candidates = []
     for s, bi, b in blocks(docs, "vb", "paragraph"):
         for f in b.get("facts") or []:
-            if f.get("table") and f.get("unit") == "count" and not f.get("comparison") and f.get("printed") == f.get("value"):
+            if (f.get("table") and f.get("unit") == "count" and not f.get("comparison") and f.get("printed") == f.get("value")
+                    and f.get("metric") in TABLE_METRICS):
                 candidates.append((s, bi, b, f))
     if not candidates:
         return None
@@ -336,9 +344,18 @@ def inject_missing_followup(docs: Docs, rnd: random.Random) -> Injection | None:
     cands = [t for t in tables(docs, "vb", "control_followups") if len(list(real_rows(t["rows"]))) >= 2]
     if not cands:
         return None
+    # only a follow-up whose activity text is its own: two printed alike cannot be told apart by anyone
+    activity_count: dict[str, int] = {}
+    for t in tables(docs, "vb", "control_followups"):
+        for _, r in real_rows(t["rows"]):
+            key = _name_key(r.get("control_activity"))
+            activity_count[key] = activity_count.get(key, 0) + 1
+    cands = [t for t in cands if any(activity_count[_name_key(r.get("control_activity"))] == 1
+                                     for _, r in real_rows(t["rows"]))]
     t = rnd.choice(cands)
     rows = t["rows"]
-    idx = [k for k, r in enumerate(rows) if not r.get("page_break")]
+    idx = [k for k, r in enumerate(rows) if not r.get("page_break")
+           and activity_count[_name_key(r.get("control_activity"))] == 1]
     pos = rnd.choice(idx)
     removed = rows.pop(pos)
     # carried (spanning) cells printed on the removed row move to the next row that carries them
@@ -373,9 +390,12 @@ def _set_record_field(rec: dict, field: str, label_words: tuple[str, ...], new: 
 
 def inject_cross_doc_project(docs: Docs, rnd: random.Random) -> Injection | None:
     vp = {_name_key(r.get("name")): r for _, _, r in _records(docs, "vp")}
+    # a project whose budget the two documents agree on (the faithful ones already differ for some)
     cands = [r for _, _, r in _records(docs, "vb")
              if _name_key(r.get("name")) in vp and (r.get("fields") or {}).get("budget")
-             and re.match(r"^\d+(,\d+)? (mkr|mnkr|miljoner kr)$", r["fields"]["budget"])]
+             and re.match(r"^\d+(,\d+)? (mkr|mnkr|miljoner kr)$", r["fields"]["budget"])
+             and amount_value(r["fields"]["budget"])[0] == amount_value((vp[_name_key(r.get("name"))].get("fields") or {})
+                                                                      .get("budget"))[0]]
     if not cands:
         return None
     r = rnd.choice(cands)

@@ -113,7 +113,8 @@ IDENTIFIER_KEYS = {"id", "table", "other_table", "entity", "key", "metric", "row
 def transform_strings(node, fn):
     """Apply `fn` to every printed string in a nested source structure (keys and identifiers untouched)."""
     if isinstance(node, dict):
-        return {k: (v if k in IDENTIFIER_KEYS else transform_strings(v, fn)) for k, v in node.items()}
+        return {k: (v if (k in IDENTIFIER_KEYS and isinstance(v, str)) else transform_strings(v, fn))
+                for k, v in node.items()}
     if isinstance(node, list):
         return [transform_strings(v, fn) for v in node]
     return fn(node) if isinstance(node, str) else node
