@@ -320,7 +320,7 @@ def inject_control_sum(docs: Docs, rnd: random.Random) -> Injection | None:
     if not t:
         return None
     rows = [(i, r) for i, r in real_rows(t["rows"])
-            if str(r.get("label", "")).upper().startswith("SUMMA") and r.get("amount") == "0,00"]
+            if "SUMMA" in str(r.get("label", "")) and r.get("amount") == "0,00"]  # the upper-case control lines
     i, r = rnd.choice(rows)
     old = r["amount"]
     r["amount"] = new = format_sv(Decimal(rnd.randint(1, 99999)) / 100, 2, True)

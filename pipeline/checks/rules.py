@@ -515,8 +515,8 @@ def unit_slip(docs: Docs):
 
 
 def control_sums(docs: Docs):
-    """The finance system's control sums: a SUMMA line is 0,00 unless it is the subtotal of the account lines
-    printed right above it."""
+    """The finance system's control sums: an upper-case SUMMA line is 0,00 unless it is the subtotal of the
+    account lines printed right above it (mixed-case 'Summa …' lines are the amounts being compared)."""
     for d in docs:
         block: list[dict] = []
         for r in d.rows("control_sums"):
@@ -525,7 +525,7 @@ def control_sums(docs: Docs):
                 continue
             label = str(r.get("label") or "")
             amount = printed_number(evidence(d, r, "amount").printed)
-            if "SUMMA" not in label.upper() or amount is None:
+            if "SUMMA" not in label or amount is None:  # control lines are the upper-case SUMMA ones
                 if r.get("account"):
                     block.append(r)
                 continue
