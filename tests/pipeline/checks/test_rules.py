@@ -114,3 +114,10 @@ def test_planted_errors_recall_and_precision(planted_runs):
     print(f"planted {planted_total}, found {found} (recall {recall:.1%}); findings above info {flagged}, "
           f"explained {explained} (precision {precision:.1%}); missed {dict(missed)}")
     assert recall >= 0.99 and precision >= 0.99
+
+
+def test_docs_rules_md_is_current():
+    from pipeline.checks.docs import ROOT, rules_markdown
+
+    assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown(), \
+        "docs/rules.md is stale: run `.venv/bin/python -m pipeline.checks.docs`"
