@@ -67,19 +67,7 @@ def squash(s) -> str:
     return re.sub(r"\s+", "", str(s or "").replace("\u00a0", " "))
 
 
-def explains(p, f) -> bool:
-    """Does finding f come from planted error p (by the printed figure it rests on, or its key)?"""
-    if any(squash(e.printed) == squash(p.new) for e in f.evidence if p.new):
-        return True
-    if p.kind == "control_without_followup":
-        return any(squash(e.printed) == squash(p.old) for e in f.evidence)
-    if p.kind == "matrix_misplaced":
-        return f.rule_id == "MATRIX_PLACEMENT" and f.entity_key == str(p.key)
-    if p.kind == "rv12_not_in_control_plan":
-        return f.rule_id == "RISK_RV12_IN_PLAN" and f.entity_key == str(p.key)
-    if p.kind == "parent_account_sum":
-        return f.rule_id == "ACCOUNT_PARENT_SUM" and str(p.key)[:-1] in f.entity_key
-    return False
+from pipeline.checks.engine import explains  # noqa: E402  (one matcher for tests and muni eval --checks)
 
 
 @pytest.fixture(scope="module")
