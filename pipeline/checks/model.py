@@ -77,6 +77,8 @@ def evidence(doc: DocData, row: dict, field_name: str) -> Evidence:
     prov = provs.get(field_name) or (next(iter(provs.values())) if len(provs) == 1 else {}) or {}
     if not prov and row.get(f"{field_name}_printed") is not None:
         prov = {"printed": row[f"{field_name}_printed"]}
+    if not prov and field_name == "value":
+        prov = provs.get("printed") or ({"printed": row["printed"]} if row.get("printed") is not None else {})
     bbox = prov.get("bbox") or row.get("bbox")
     return Evidence(doc.key, field_name, prov.get("page", row.get("page")), tuple(bbox) if bbox else None,
                     prov.get("printed", None if row.get(field_name) is None else str(row.get(field_name))))

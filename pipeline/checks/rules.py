@@ -380,7 +380,7 @@ def kaa_percent(docs: Docs):
                           "avrundning till tryckt precision",
                           f"{gv} {year}: {r.get('printed')} stämmer inte med {n}/{nn} = {res.exact:.2f} %"
                           + (" (stämmer bara om talet trunkerats)." if res.status == "truncated" else "."),
-                          (evidence(d, r, metric), evidence(d, num, SHARES[metric][0]), evidence(d, den, SHARES[metric][1])))
+                          (evidence(d, r, "value"), evidence(d, num, "value"), evidence(d, den, "value")))
 
 
 def kaa_gender_total(docs: Docs):
@@ -396,7 +396,7 @@ def kaa_gender_total(docs: Docs):
                 yield Finding("KAA_GENDER_TOTAL", "error", d.key, "kaa_stats", f"{year}/{metric}",
                               str(number(k['value']) + number(m['value'])), str(total.get("value")), "exakt",
                               f"{metric} {year}: kvinnor {k['value']} + män {m['value']} ≠ totalt {total['value']}.",
-                              (evidence(d, total, metric), evidence(d, k, metric), evidence(d, m, metric)))
+                              (evidence(d, total, "value"), evidence(d, k, "value"), evidence(d, m, "value")))
 
 
 def kaa_text_vs_table(docs: Docs):
@@ -418,7 +418,7 @@ def kaa_text_vs_table(docs: Docs):
                     yield Finding("KAA_TEXT_TABLE", "warning", d.key, "kaa_stats", f"{year}/{metric}/{key_text(f.get('sentence'))[:30]}",
                                   str(ref["value"]), str(value), "exakt",
                                   f"Texten anger {f.get('printed')} för {metric} {year} men tabellen {ref['value']}: "
-                                  f"\"{f.get('sentence')}\"", (evidence(d, f, "value"), evidence(d, ref, metric)))
+                                  f"\"{f.get('sentence')}\"", (evidence(d, f, "value"), evidence(d, ref, "value")))
             elif comparison in ("increase", "decrease") or str(comparison or "").startswith("diff_vs_"):
                 prev_year = int(str(comparison).rsplit("_", 1)[-1]) if str(comparison).startswith("diff_vs_") else (
                     int(f.get("vs_year")) if f.get("vs_year") else (year - 1 if year else None))
@@ -432,7 +432,7 @@ def kaa_text_vs_table(docs: Docs):
                                   str(diff), str(stated), "exakt",
                                   f"Texten anger en förändring på {f.get('printed')} för {metric} {prev_year}→{year}, men "
                                   f"tabellerna ger {a['value']} − {b['value']} = {diff}: \"{f.get('sentence')}\"",
-                                  (evidence(d, f, "value"), evidence(d, a, metric), evidence(d, b, metric)))
+                                  (evidence(d, f, "value"), evidence(d, a, "value"), evidence(d, b, "value")))
 
 
 def kpi_ratio(docs: Docs):
