@@ -244,7 +244,8 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
                 if not ends_here[ci]:
                     continue
                 sp = spans[ci]
-                if sp.queue:
+                # text cut by the page foot continues on the next page, never again on this one
+                if sp.queue and (not sp.drawn or sp.page != w.page_no):
                     hh = max(hh, len(sp.queue) * leading + 2 * pad)
                 elif sp.drawn and sp.page == w.page_no:
                     hh = max(hh, sp.y_end - w.y)
@@ -260,7 +261,8 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
         for ci in range(n):
             if carry[ci]:
                 sp = spans[ci]
-                if sp.queue:
+                # text cut by the page foot continues on the next page, never again on this one
+                if sp.queue and (not sp.drawn or sp.page != w.page_no):
                     fit = max(1, int((w.bottom_limit - top - pad) // leading))
                     chunk, sp.queue = sp.queue[:fit], sp.queue[fit:]
                     kind = "cell" if not sp.drawn else "cell_cont"
@@ -311,8 +313,11 @@ def _row_rules(w: Writer, style: str, xs: list[float], top: float, bottom: float
 def draw_matrix(w: Writer, matrix: dict, key: str) -> None:
     """The risk matrix: a coloured 5×5 grid, probability 5..1 top-down, consequence 1..5 left-right."""
     p = w.params
-    cell_w, cell_h = 64.0, 46.0
+    cell_w = 64.0
     size = p.table_size
+    # every cell as tall as the fullest one needs (never less than the original's 46 pt)
+    cell_h = max([46.0] + [_numbers_height(w, [str(x) for x in c.get("risk_nos", [])], cell_w - 6, size) + 8
+                           for c in matrix.get("cells", [])])
     w.need(cell_h * 5 + 90)
     prob_labels = {str(k): v for k, v in (matrix.get("probability_labels") or {}).items()}
     cons_labels = {str(k): v for k, v in (matrix.get("consequence_labels") or {}).items()}
@@ -373,6 +378,18 @@ def draw_matrix(w: Writer, matrix: dict, key: str) -> None:
 
 def _zone_for(rv: int) -> str:
     return "kritisk" if rv >= 12 else "medium" if rv >= 6 else "låg"
+
+
+def _numbers_height(w: Writer, nos: list[str], width: float, size: float) -> float:
+    """Height the numbers take when laid out as _draw_numbers_in_cell lays them out."""
+    x, lines = 0.0, 1 if nos else 0
+    space = pdfmetrics.stringWidth(" ", w.font, size) * 1.6
+    for no in nos:
+        tw = pdfmetrics.stringWidth(no, w.bold, size)
+        if x + tw > width and x > 0:
+            x, lines = 0.0, lines + 1
+        x += tw + space
+    return lines * size * 1.25
 
 
 def _draw_numbers_in_cell(w: Writer, nos: list[str], left: float, top: float, width: float, size: float,
