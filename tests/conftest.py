@@ -1,4 +1,5 @@
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -87,7 +88,8 @@ def extract_corpus(corpus: Corpus):
             out.append((name, extract_pages(pages, path), truth))
         by_seed: dict[str, list] = {}
         for name, doc, _ in out:
-            by_seed.setdefault(name.split("-v")[-1] if "-v" in name else "samples", []).append(doc)
+            m = re.search(r"-v(\d+)$", name)  # variants end in -v<seed>; the samples link to each other
+            by_seed.setdefault(m.group(1) if m else "samples", []).append(doc)
         for docs in by_seed.values():
             link_documents(docs)
         corpus._extracted = cached = out
