@@ -16,19 +16,59 @@ def cmd_ingest(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_query(args: argparse.Namespace) -> int:
-    from warehouse.db import connect
+def parse_params(items: list[str] | None) -> dict[str, object] | None:
+    """`--param name=value` pairs for `$name` in the SQL; whole numbers become integers."""
+    if not items:
+        return None
+    out: dict[str, object] = {}
+    for item in items:
+        name, sep, value = item.partition("=")
+        if not sep or not name:
+            raise ValueError(f"--param wants name=value, got {item!r}")
+        out[name] = int(value) if value.lstrip("-").isdigit() else value
+    return out
 
-    con = connect(args.warehouse, read_only=True)
+
+def cmd_query(args: argparse.Namespace) -> int:
+    """Run SQL against the published warehouse, read-only and without file access, and print a table."""
+    import duckdb
+
+    from warehouse.snapshot import open_published
+
+    con = open_published(args.warehouse, enable_external_access=False)
     try:
-        rel = con.sql(args.sql)
-        if rel is None:
+        cur = con.execute(args.sql, parse_params(args.param))
+        if cur.description is None:
             return 0
-        cols = rel.columns
-        rows = rel.fetchall()
+        cols = [d[0] for d in cur.description]
+        rows = cur.fetchall()
+    except (duckdb.Error, ValueError) as exc:
+        print(f"muni query: {exc}", file=sys.stderr)
+        return 1
     finally:
         con.close()
-    print(format_table(cols, rows))
+    print(format_table(cols, rows, args.max_width))
+    return 0
+
+
+def cmd_export(args: argparse.Namespace) -> int:
+    """Write the published tables to files for auditors (parquet, csv or xlsx), with a manifest."""
+    from warehouse.export import choose_tables, export
+    from warehouse.snapshot import open_published
+
+    con = open_published(args.warehouse)
+    try:
+        try:
+            tables = choose_tables(con, args.tables.split(",") if args.tables else None, args.all)
+        except ValueError as exc:
+            print(f"muni export: {exc}", file=sys.stderr)
+            return 2
+        done = export(con, args.out, args.format, tables)
+    finally:
+        con.close()
+    for e in done:
+        print(f"{e.rows:>8} rows  {e.path}")
+    print(f"{len(done)} tables exported as {args.format} to {args.out} (see manifest.json)")
     return 0
 
 
@@ -60,13 +100,36 @@ def cmd_eval(args: argparse.Namespace) -> int:
     return 0
 
 
-def format_table(cols: list[str], rows: list[tuple]) -> str:
-    """A plain aligned text table for terminal output."""
-    cells = [[("" if v is None else str(v)) for v in r] for r in rows]
+def format_cell(value: object) -> str:
+    """A value as shown in a terminal table: bboxes and lists compact, NULL as empty."""
+    if value is None:
+        return ""
+    if isinstance(value, (list, tuple)):
+        return "[" + ", ".join(format_cell(v) for v in value) + "]"
+    if isinstance(value, float):
+        return f"{value:g}"
+    return str(value).replace("\n", " ")
+
+
+def format_table(cols: list[str], rows: list[tuple], max_width: int = 0) -> str:
+    """A plain aligned text table for terminal output; numbers right-aligned, cells cut at `max_width` (0: never)."""
+    import numbers
+    from decimal import Decimal
+
+    def cut(text: str) -> str:
+        return text if not max_width or len(text) <= max_width else text[:max_width - 1] + "…"
+
+    cells = [[cut(format_cell(v)) for v in r] for r in rows]
+    numeric = [bool(rows) and all(r[i] is None or (isinstance(r[i], (numbers.Number, Decimal))
+                                                   and not isinstance(r[i], bool)) for r in rows)
+               for i in range(len(cols))]
     widths = [max([len(c)] + [len(r[i]) for r in cells]) for i, c in enumerate(cols)]
-    line = "  ".join(c.ljust(widths[i]) for i, c in enumerate(cols))
-    out = [line, "  ".join("-" * w for w in widths)]
-    out += ["  ".join(r[i].ljust(widths[i]) for i in range(len(cols))) for r in cells]
+
+    def just(text: str, i: int) -> str:
+        return text.rjust(widths[i]) if numeric[i] else text.ljust(widths[i])
+
+    out = ["  ".join(just(c, i) for i, c in enumerate(cols)).rstrip(), "  ".join("-" * w for w in widths)]
+    out += ["  ".join(just(r[i], i) for i in range(len(cols))).rstrip() for r in cells]
     out.append(f"({len(rows)} rows)")
     return "\n".join(out)
 
@@ -78,10 +141,21 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
     p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
     p.set_defaults(func=cmd_ingest)
-    q = sub.add_parser("query", help="run a read-only SQL query against the warehouse")
+    q = sub.add_parser("query", help="run a read-only SQL query against the warehouse",
+                       description="Read-only SQL against the published warehouse (see docs/queries.md). "
+                                   "Named parameters: $name in the SQL, --param name=value on the command line.")
     q.add_argument("sql")
     q.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    q.add_argument("--param", action="append", metavar="NAME=VALUE", help="value of $NAME in the SQL (repeatable)")
+    q.add_argument("--max-width", type=int, default=60, help="cut longer cells (0: never)")
     q.set_defaults(func=cmd_query)
+    x = sub.add_parser("export", help="export the published tables as parquet, csv or xlsx files")
+    x.add_argument("--format", choices=("parquet", "csv", "xlsx"), required=True)
+    x.add_argument("--out", type=Path, required=True, metavar="DIR")
+    x.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
+    x.add_argument("--tables", help="comma-separated tables or views (default: the published ones)")
+    x.add_argument("--all", action="store_true", help="every table, including the run-scoped ones")
+    x.set_defaults(func=cmd_export)
     e = sub.add_parser("eval", help="compare extraction with ground truth: precision, recall, exact fields")
     e.add_argument("paths", nargs="*", type=Path, default=[Path("samples/pdfs")], metavar="PDF")
     e.add_argument("--truth", type=Path, default=Path("samples/truth"), help="folder of truth JSON files")

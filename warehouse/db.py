@@ -1,4 +1,4 @@
-"""DuckDB access: connecting, migrating, and loading one run in one transaction."""
+"""DuckDB access: connecting and migrating (writes go through warehouse.snapshot, loads through warehouse.load)."""
 from __future__ import annotations
 
 import re
@@ -19,7 +19,11 @@ def migrations() -> list[tuple[int, str]]:
 
 
 def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnection:
-    """Open the warehouse; a writable connection is migrated to the newest schema first."""
+    """Open the warehouse; a writable connection is migrated to the newest schema first.
+
+    A writable connection writes the file in place and locks readers out meanwhile: the pipeline and
+    anything else that writes a published warehouse goes through warehouse.snapshot.writing instead.
+    """
     if read_only:
         return duckdb.connect(str(path), read_only=True)
     Path(path).parent.mkdir(parents=True, exist_ok=True)
@@ -29,11 +33,12 @@ def connect(path: Path | str, read_only: bool = False) -> duckdb.DuckDBPyConnect
 
 
 def schema_version(con: duckdb.DuckDBPyConnection) -> int:
+    """The newest migration applied to this database (0 for an empty one)."""
     exists = con.execute(
-        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchone()[0]
+        "SELECT count(*) FROM information_schema.tables WHERE table_name = 'schema_version'").fetchall()[0][0]
     if not exists:
         return 0
-    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchone()[0]
+    return con.execute("SELECT coalesce(max(version), 0) FROM schema_version").fetchall()[0][0]
 
 
 def migrate(con: duckdb.DuckDBPyConnection) -> int:
