@@ -76,6 +76,12 @@ def cmd_eval(args: argparse.Namespace) -> int:
     import hashlib
     import json
 
+    if args.checks:
+        from pipeline.checks.engine import evaluate_checks, format_check_score
+
+        print(format_check_score(evaluate_checks(range(1, args.checks + 1))))
+        return 0
+
     from pipeline.evaluate import combine, evaluate_document, format_report, report_json
     from pipeline.extract import extract_document, link_documents
     from pipeline.ingest import discover_pdfs
@@ -162,6 +168,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--tables", help="comma-separated contract tables (default: all)")
     e.add_argument("--json", action="store_true", help="machine-readable output")
     e.add_argument("--mismatches", type=int, default=10, help="mismatches shown per table")
+    e.add_argument("--checks", type=int, default=0, metavar="N",
+                   help="instead: measure the checks on N layout variants with planted errors (recall, precision)")
     e.set_defaults(func=cmd_eval)
     return ap
 
