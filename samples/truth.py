@@ -443,7 +443,8 @@ if __name__ == "__main__":
 # Deliberately small converters of printed strings, independent of the product's parsers.
 
 AMOUNT_UNITS = {"mnkr": (10 ** 6, "SEK"), "mkr": (10 ** 6, "SEK"), "miljoner kr": (10 ** 6, "SEK"),
-                "miljoner": (10 ** 6, "SEK"), "tkr": (10 ** 3, "SEK"), "kr": (1, "SEK"), "kronor": (1, "SEK"),
+                "miljoner": (10 ** 6, "SEK"), "miljon kr": (10 ** 6, "SEK"), "miljon": (10 ** 6, "SEK"),
+                "tkr": (10 ** 3, "SEK"), "kr": (1, "SEK"), "kronor": (1, "SEK"),
                 "eur": (1, "EUR"), "": (1, "SEK")}
 MONTHS_SV = {m: i for i, m in enumerate(["januari", "februari", "mars", "april", "maj", "juni", "juli", "augusti",
                                          "september", "oktober", "november", "december"], start=1)}
