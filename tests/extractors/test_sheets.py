@@ -1,0 +1,322 @@
+"""Spreadsheet prints (extractors.sheets): budget sheets, statements, reconciliations, control sums.
+
+Measured against the truth of the two samples and of ten layout variants, plus small synthetic sheets for
+what the samples do not show (wrapped figures and account numbers, unknown columns, unreadable figures).
+"""
+from __future__ import annotations
+
+import copy
+import re
+from collections import Counter
+from decimal import Decimal
+
+from extractors.classify import DocumentInfo, SectionSpan
+from extractors.pages import Page, Word
+from extractors.sheets import (ControlSum, FixedAssetFigure, WorkingCapitalFigure, budget_column_keys,
+                               continuation_gap, extract_accounts, extract_budget_sheets, extract_control_sums,
+                               extract_reconciliations, join_label_lines, reconciliation_column_keys, repair_years,
+                               statement_column_keys, words_to_cells)
+from pipeline.evaluate import combine, evaluate_document
+from pipeline.extract import SectionContext
+from tests.conftest import extract_corpus
+
+NBSP = "\u00a0"
+FAITHFUL_YEAR = 2022  # the year of the two faithful samples; variants may shift it
+CONTRACT = ["budget_lines", "accounts"]
+OWN = {"fixed_asset_reconciliation": FixedAssetFigure, "working_capital": WorkingCapitalFigure,
+       "control_sums": ControlSum}
+MY_SECTIONS = {"budget", "investeringar", "budgetavrakning", "balansrakning", "resultatrakning", "anlaggning",
+               "kontokontroller"}
+TRUTH_META = {"label", "resolved_label", "account", "row_kind", "level", "page", "bbox", "_table", "_row",
+              "_provenance"}
+
+
+# ----- helpers ------------------------------------------------------------------------------------------
+
+def w(text: str, x0: float, top: float, size: float = 7.4, bold: bool = False) -> Word:
+    """A word at x0 (width ~0.5 em per character)."""
+    return Word(text, x0, top, x0 + 0.5 * size * len(text), top + size, "Sans-Bold" if bold else "Sans", size)
+
+
+def r(text: str, x1: float, top: float, size: float = 7.4, bold: bool = False) -> list[Word]:
+    """A right-aligned figure or header text ending at x1; digit groups are separate words (as a no-break
+    space prints), as pdfplumber returns them."""
+    out, x = [], x1
+    for part in reversed(text.split(" ")):
+        width = 0.5 * size * len(part)
+        out.append(Word(part, x - width, top, x, top + size, "Sans-Bold" if bold else "Sans", size))
+        x -= width + 2.0
+    return out[::-1]
+
+
+def ctx(kind: str, committee: str | None = "Testnämnden") -> SectionContext:
+    return SectionContext(DocumentInfo("VB", 2022, committee, "t", ""), SectionSpan(kind, 1, 1))
+
+
+def page(words: list[Word], number: int = 1) -> Page:
+    return Page(number, 841.89, 595.28, [w("Testnämnden", 56, 34, 10, True)] + words)
+
+
+def norm(text) -> str:
+    return re.sub(r"\s+", " ", str(text).replace(NBSP, " ")).strip()
+
+
+def truth_sheet_figures(truth: dict, entity: str) -> Counter:
+    """(label, account, column, printed, page) of every figure in the truth rows of a non-contract table."""
+    out: Counter = Counter()
+    for row in truth["tables"].get(entity, []):
+        if row.get("row_kind"):
+            continue
+        label = norm(row.get("label") or row.get("resolved_label") or "")
+        for key, value in row.items():
+            if key in TRUTH_META or value in (None, ""):
+                continue
+            page_no = ((row.get("_provenance") or {}).get(key) or {}).get("page", row.get("page"))
+            out[(label, row.get("account"), key, norm(value), page_no)] += 1
+    return out
+
+
+def got_sheet_figures(records, entity: str) -> Counter:
+    return Counter((norm(x.label), x.account, x.column_key, norm(x.value_printed), x.page)
+                   for x in records if x.ENTITY == entity)
+
+
+def wrong_numbers(scores) -> list[dict]:
+    """Matched figures whose value differs from the truth's (an unread None is not a wrong number)."""
+    return [m for s in scores.values() for m in s.mismatches
+            if m["field"] == "value_sek" and m["extracted"] != "None"]
+
+
+# ----- pure parts ---------------------------------------------------------------------------------------
+
+def test_digit_groups_join_with_nbsp_and_columns_stay_apart():
+    words = r("1 163,6", 396, 100) + r("229,5", 477, 100) + [w("Kostnader", 57, 100)]
+    cells = [c.text for c in words_to_cells(words, 1, 7.4)]
+    assert cells == ["Kostnader", f"1{NBSP}163,6", "229,5"]
+
+
+def test_budget_column_keys_from_printed_headers():
+    vp = ["Nämndens ursprungliga budget 2022 1", "Av nämnden begärda budgetjusteringar 2",
+          "Av nämnden redovisade omslutnings- förändringar 3",
+          "Nämndens budget efter omslutnings- förändringar och begärda budgetjusteringar (1+2+3) 4",
+          "Utfall 2020 (VB 2020) 5", "Prognos 2021 (Tertialrapport 2) 6"]
+    assert budget_column_keys(vp) == ["c1", "c2", "c3", "c4", "c5", "c6"]
+    plan = ["Prognos 2021", "VP 2022", "Plan 20223", "Plan 2024", "Plan 2025", "Plan 2026"]
+    assert budget_column_keys(plan) == ["year_2021", "year_2022", "year_2023", "year_2024", "year_2025", "year_2026"]
+    follow_up = ["2021 (1) Utfall utgift 2021", "2022 (2) VP 2022 Utgift", "(3) S:a avvik 2022",
+                 "(4) Utfall utgift 2022"]
+    assert budget_column_keys(follow_up) == ["outcome_2021", "budget", "deviation", "outcome_2022"]
+    assert budget_column_keys(["Nämndens budget inkl budgetjust.", "Nämndens utfall", "Avvikelse"]) == \
+        ["budget", "outcome", "deviation"]
+    assert budget_column_keys(["Nämndens budget", "Kommentar"]) == ["budget", None]
+
+
+def test_a_misprinted_year_is_read_only_from_a_consistent_sequence():
+    assert repair_years(["2021", "2022", "20223", "2024"]) == [2021, 2022, 2023, 2024]
+    assert repair_years(["2024", "2025", "20223", "2027"]) == [2024, 2025, 2026, 2027]  # by position only
+    assert repair_years(["2022", "2023", "20245"]) == [2022, 2023, 2024]  # the end of a consecutive run
+    assert repair_years(["2022", "20223", "2025"]) == [2022, None, 2025]  # neighbours not two apart
+    assert repair_years(["2022", "2024", "2x"]) == [2022, 2024, None]  # the others are no run of years
+
+
+def test_statement_and_reconciliation_column_keys():
+    assert statement_column_keys(["IB 202200", "Förändring 202201-202213", "UB 202213 Externt", "Stadens bolag",
+                                  "Internt", "Totalt"]) == ["ib", "change", "external", "city_companies",
+                                                            "internal", "total"]
+    headers = ["10 Immateriella anläggningstillgångar", "2381-2389 Inv.skuld Upplösningar"]
+    assert reconciliation_column_keys(headers) == ["acct_10", "acct_2381_2389"]
+    assert reconciliation_column_keys(["UB 202100-202114", "IB 202200"]) == ["ub_prev", "ib"]
+    assert reconciliation_column_keys(["Belopp"]) == ["amount"]
+    assert reconciliation_column_keys([""]) == ["amount"]
+
+
+def test_wrapped_labels_join_without_gluing_two_words():
+    line1 = [w("Ber", 96, 0), w("ing", 110, 0), w("moms", 125, 0), w("skfria", 150, 0)]
+    assert join_label_lines([line1, [w("verksamh", 96, 8)]]) == "Ber ing moms skfria verksamh"
+    assert join_label_lines([[w("Bostads-", 96, 0)], [w("och", 96, 8), w("lokalhyror", 112, 8)]]) == \
+        "Bostads- och lokalhyror"
+
+
+# ----- synthetic sheets: what the samples do not show ------------------------------------------------
+
+def budgetavrakning_page() -> Page:
+    """Totals under their items, a column nobody knows, a word in the figure area, a wrapped unreadable cell."""
+    words = [w("Budgetavräkning", 56, 58, 13, True), w("-", 175, 58, 13, True), w("Test", 185, 58, 13, True),
+             w("Period:", 56, 78, 8), w("202201-202213", 86, 78, 8), w("Kr", 150, 78, 8)]
+    words += r("Nämndens budget", 528, 93, bold=True) + r("Nämndens utfall", 664, 93, bold=True) \
+        + r("Kommentar", 730, 93, bold=True) + r("Avvikelse", 799, 93, bold=True)
+    rows = [("Drift", 64, ["1 000,00", "900,00", "12,00", "100,00"]),
+            ("Avskrivningar", 64, ["0,00", "10,00", "1,00", "-10,00"]),
+            ("Kostnader", 57, ["1 000,00", "910,00", "13,00", "90,00"]),
+            ("Övrigt", 57, ["5,00", "5,00", None, "0,00"])]
+    top = 113.0
+    for label, x, figures in rows:
+        words.append(w(label, x, top))
+        for fig, edge in zip(figures, (528, 664, 730, 799)):
+            if fig:
+                words += r(fig, edge, top)
+        top += 10.3
+    words.append(w("abc", 600, top - 10.3))  # text in the figure area on the last row
+    return page(words)
+
+
+def test_synthetic_budget_sheet_figures_parents_and_problems():
+    result = extract_budget_sheets([budgetavrakning_page()], ctx("budgetavrakning"))
+    by = {(x.label, x.column_key): x for x in result.records}
+    assert {x.column_key for x in result.records} == {"budget", "outcome", "deviation"}  # not the unknown column
+    drift = by[("Drift", "budget")]
+    assert drift.value_sek == Decimal("1000.00") and drift.value_printed == f"1{NBSP}000,00" and drift.unit == "Kr"
+    assert drift.parent_label == "Kostnader"  # the items add up to the line under them
+    assert by[("Kostnader", "outcome")].parent_label is None
+    assert drift.sheet == "Budgetavräkning - Test"
+    unnamed = extract_budget_sheets([budgetavrakning_page()], ctx("budgetavrakning", committee=None))
+    assert {x.sheet for x in unnamed.records} == {"Budgetavräkning - Test"}  # the running header stays apart
+    assert drift.provenance["value_printed"].printed == drift.value_printed and drift.bbox[2] == 528
+    messages = " | ".join(p.message for p in result.problems)
+    assert "column not known" in messages and "'Kommentar'" in messages
+    assert "text in the figure area" in messages and "abc" in messages
+
+
+def statement_page(extra_line: list[Word] | None = None) -> Page:
+    """A balance sheet with a group row printed without a label, and an account number and a figure that
+    wrap onto a second line (set closer than rows)."""
+    words = [w("Balansräkning", 56, 58, 13, True)] + r("IB 202200", 300, 85, bold=True) \
+        + r("Totalt", 400, 85, bold=True)
+    words += [w("Tillgångar", 100, 100)]
+    words += r("47 596 211,62", 300, 110.3) + r("9,00", 400, 110.3)
+    words += [w("12", 81, 120.6), w("Maskiner", 100, 120.6)] + r("47 596", 300, 120.6) + r("5,00", 400, 120.6)
+    words += [w("10", 81, 128.9)] + r("210,62", 300, 128.9) + (extra_line or [])
+    words += [w("121", 74, 139.2), w("Maskiner", 100, 139.2), w("och", 134, 139.2), w("inventarier", 149, 139.2)]
+    words += r("1,00", 300, 139.2) + r("4,00", 400, 139.2)
+    words += [w("1211", 81, 149.5), w("Bilar", 100, 149.5)] + r("1,00", 300, 149.5) + r("2,00", 400, 149.5)
+    return page(words)
+
+
+def test_synthetic_statement_wrapped_account_and_figure_and_group_row():
+    result = extract_accounts([statement_page()], ctx("balansrakning"))
+    assert result.problems == []
+    by = {(x.account or x.account_name, x.column_key): x for x in result.records}
+    group = by[("Tillgångar", "ib")]
+    assert group.account is None and group.statement == "BR" and group.value_sek == Decimal("47596211.62")
+    wrapped = by[("1210", "ib")]
+    assert wrapped.account_name == "Maskiner" and wrapped.level == 4 and wrapped.parent_account == "121"
+    assert wrapped.value_sek == Decimal("47596210.62") and norm(wrapped.value_printed) == "47 596 210,62"
+    assert by[("121", "total")].parent_account == "12" and by[("1211", "total")].value_sek == Decimal("2.00")
+
+
+def test_a_cell_that_does_not_read_as_one_figure_is_reported_never_guessed():
+    extra = r("3,00", 400, 128.9)  # a second figure under Totalt in the wrapped row: "5,00 3,00"
+    result = extract_accounts([statement_page(extra)], ctx("balansrakning"))
+    bad = [x for x in result.records if x.account == "1210" and x.column_key == "total"]
+    assert len(bad) == 1 and bad[0].value_sek is None and norm(bad[0].value_printed) == "5,00 3,00"
+    assert any("figure not read in column total" in p.message for p in result.problems)
+
+
+def test_gap_between_wrapped_lines_and_rows():
+    from extractors.sheets import PrintLine, Segment
+
+    def seg(tops):
+        return Segment(body=[PrintLine(1, (w("x", 57, t),), "body") for t in tops])
+    assert continuation_gap([seg([100, 110.3, 120.6, 130.9])]) == 0.0
+    assert 8.3 < continuation_gap([seg([100, 110.3, 118.6, 128.9, 139.2, 149.5])]) < 10.3
+    # a larger distance around a signature line is not a row pitch that makes every row a wrapped one
+    assert continuation_gap([seg([100, 110.96, 121.92, 132.88, 145.71])]) == 0.0
+
+
+def test_pages_in_a_layout_not_known_give_problems_not_a_crash():
+    prose = page([w("Lunchmeny", 56, 60, 8), w("vecka", 100, 60, 8), w("12", 130, 60, 8)])
+    percents = [x for i in range(5) for x in [w(f"rad{i}", 57, 100 + 10 * i)] + r(f"{i},5 %", 500, 100 + 10 * i)]
+    stray = page([w("Kolumn", 300, 80, 7.4, True), w("1", 500, 80, 7.4, True)] + percents)
+    for fn, kind in ((extract_budget_sheets, "budget"), (extract_accounts, "balansrakning"),
+                     (extract_reconciliations, "anlaggning"), (extract_control_sums, "kontokontroller")):
+        for pages in ([], [prose], [stray], [Page(3, 595, 842, [])]):
+            result = fn(pages, ctx(kind))
+            assert result.records == [] and result.problems, (fn.__name__, pages)
+
+
+# ----- the samples: every figure exact --------------------------------------------------------------
+
+def test_samples_every_sheet_figure_exact(sample_corpus):
+    scores, own = [], Counter()
+    for name, doc, truth in extract_corpus(sample_corpus):
+        scores.append(evaluate_document(doc.records, truth, doc=name, entities=CONTRACT))
+        for entity in OWN:
+            want, got = truth_sheet_figures(truth, entity), got_sheet_figures(doc.records, entity)
+            assert got == want, (name, entity, list((want - got).elements())[:5], list((got - want).elements())[:5])
+            own[entity] += sum(want.values())
+        mine = [x for x in doc.problems if x.section in MY_SECTIONS]
+        assert mine == [], mine[:5]
+    total = combine(scores)
+    for entity, expected_rows in (("budget_lines", 184), ("accounts", 1858)):
+        s = total[entity]
+        assert (s.truth_rows, s.extracted_rows, s.matched_rows) == (expected_rows,) * 3, entity
+        assert s.precision == s.recall == s.field_accuracy == 1.0, (entity, s.mismatches[:5])
+    assert own == {"fixed_asset_reconciliation": 160, "working_capital": 17, "control_sums": 87}
+
+
+def test_samples_records_carry_provenance(sample_corpus):
+    for name, doc, truth in extract_corpus(sample_corpus):
+        for rec in doc.records:
+            if rec.ENTITY not in ("budget_lines", "accounts", *OWN):
+                continue
+            assert rec.page and rec.bbox and rec.provenance["value_printed"].printed == rec.value_printed
+            assert rec.provenance["value_printed"].bbox == rec.bbox
+            assert isinstance(rec.value_sek, Decimal)
+            assert "column_key" in rec.provenance
+
+
+def test_samples_hierarchy_and_units(sample_corpus):
+    (vp_name, vp, _), (vb_name, vb, _) = extract_corpus(sample_corpus)
+    lines: dict = {}
+    for x in vp.table("budget_lines"):
+        lines.setdefault((x.sheet, x.label, x.column_key), x)  # the first of a label printed twice
+    jobbtorg = lines[("Nämndens budget/verksamhetsplan 2022", "Verksamhetsområde Jobbtorg", "c1")]
+    assert jobbtorg.parent_label == "Kostnader" and jobbtorg.unit == "Mnkr"
+    assert jobbtorg.value_sek == Decimal("367500000.0")
+    plan_2023 = lines[("Investeringsbudget 2022 och kommande år", "Inventarier och maskiner", "year_2023")]
+    assert plan_2023.column_label == "Plan 20223"
+    accounts = {(x.statement, x.account or x.account_name, x.column_key): x for x in vb.table("accounts")}
+    assert accounts[("BR", "1219", "external")].parent_account == "121"
+    assert accounts[("BR", "Summa Skulder & Eget kapital", "ib")].value_sek == Decimal("-87292322.92")
+    assert accounts[("RR", "Verksamhetens intäkter (-)", "total")].account is None
+
+
+# ----- ten layout variants ------------------------------------------------------------------------------
+
+def variant_scores(variant_corpus):
+    """Scores per contract table over the variants. A variant that shifts the document's year prints shifted
+    years in the column headers too ("Utfall utgift 2020" in a VB 2021), and our keys follow the print
+    (outcome_2020); the variant truth keeps the faithful document's keys (outcome_2021), so the test moves
+    the truth's year-suffixed keys by the variant's year shift before comparing."""
+    scores = []
+    for name, doc, truth in extract_corpus(variant_corpus):
+        truth = copy.deepcopy(truth)
+        shift = truth["document"]["year"] - FAITHFUL_YEAR
+        for row in truth["tables"].get("budget_lines", []):
+            row["column_key"] = re.sub(r"(?<=_)(\d{4})$", lambda m: str(int(m.group(1)) + shift), row["column_key"])
+        scores.append(evaluate_document(doc.records, truth, doc=name, entities=CONTRACT))
+    return combine(scores)
+
+
+def test_variants_sheet_figures(variant_corpus):
+    total = variant_scores(variant_corpus)
+    wrong = wrong_numbers(total)
+    assert wrong == [], wrong[:5]
+    for entity in CONTRACT:
+        s = total[entity]
+        assert s.truth_rows > 1000 and s.precision == 1.0, (entity, s.mismatches[:5])
+        assert s.field_accuracy >= 0.99, (entity, s.field_accuracy, s.mismatches[:5])
+    # measured: every figure of both tables exact on the ten variants
+    assert total["budget_lines"].field_accuracy == total["accounts"].field_accuracy == 1.0
+
+
+def test_variants_reconciliations_and_control_sums(variant_corpus):
+    want_all, got_all = Counter(), Counter()
+    for name, doc, truth in extract_corpus(variant_corpus):
+        for entity in OWN:
+            want, got = truth_sheet_figures(truth, entity), got_sheet_figures(doc.records, entity)
+            want_all.update({(name, *k): n for k, n in want.items()})
+            got_all.update({(name, *k): n for k, n in got.items()})
+    exact = sum((want_all & got_all).values())
+    assert sum(want_all.values()) == 10 * (160 + 17 + 87)
+    assert exact == sum(want_all.values()) == sum(got_all.values())
