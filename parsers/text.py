@@ -24,7 +24,16 @@ def swedish_lexicon() -> frozenset[str]:
     path = Path(spacy_lookups_data.__file__).parent / "data" / "sv_lemma_lookup.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         data = json.load(fh)
-    return frozenset(w.lower() for w in list(data) + list(data.values()))
+    from spacy.lang.sv.stop_words import STOP_WORDS  # the lemma table lacks short words: av, och, på, samt …
+
+    return frozenset(w.lower() for w in list(data) + list(data.values()) + list(STOP_WORDS))
+
+
+@lru_cache(maxsize=1)
+def _stop_words() -> frozenset[str]:
+    from spacy.lang.sv.stop_words import STOP_WORDS
+
+    return frozenset(STOP_WORDS)
 
 
 def _is_word(w: str) -> bool:
@@ -41,7 +50,7 @@ def join_wrapped(first: str, second: str) -> str:
         return b
     if not b:
         return a
-    if a.endswith("-"):
+    if a.endswith("-") and len(a) > 1 and a[-2].isalpha():  # a hyphen ends a word; "2022-02-01 -" is a dash
         nxt = b.split(" ", 1)[0].lower()
         if nxt in CONJUNCTIONS:
             return a + " " + b
@@ -63,6 +72,8 @@ def _mid_word(left: str, right: str, joined: str) -> bool:
         return False
     if _is_word(joined):
         return True
+    if right.lower() in _stop_words():  # "… incidentrapportering | och …": a short function word starts anew
+        return False
     if not _is_word(left) and len(right) <= 3:
         return True
     return not _is_word(left) and not _is_word(right)

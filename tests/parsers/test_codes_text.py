@@ -41,6 +41,9 @@ def test_traffic_lights():
     ("informationssäkerh", "et", "informationssäkerhet"),
     ("Mänskliga faktorn gör att", "antagningen", "Mänskliga faktorn gör att antagningen"),
     ("Styra, ge stöd och", "kontrollera", "Styra, ge stöd och kontrollera"),
+    ("kunskap av", "informationshantering", "kunskap av informationshantering"),
+    ("incidentrapportering", "och rutiner", "incidentrapportering och rutiner"),
+    ("2022-02-01 -", "2026-01-31", "2022-02-01 - 2026-01-31"),
 ])
 def test_join_wrapped(a, b, out):
     assert join_wrapped(a, b) == out
