@@ -16,7 +16,10 @@ from extractors.pages import Page
 SIGNATURES: dict[str, list[tuple[str, float]]] = {
     "intern_kontroll": [(r"system för intern kontroll", 3), (r"beskrivning av arbetet med intern kontroll", 3),
                         (r"\bintern ?kontroll", 1), (r"kommunallagen", 1), (r"riktlinjer", 0.5)],
-    "riskmatris": [(r"riskmatris", 3), (r"totalt: ?\d+", 2), (r"\bkritisk\b", 1), (r"\bmedium\b", 1)],
+    "riskmatris": [(r"riskmatris", 3), (r"totalt: ?\d+", 2), (r"\bkritisk\b", 1), (r"\bmedium\b", 1),
+                   # the scale key printed with the matrix (it may spill onto the next page)
+                   (r"^\d mycket sannolikt", 1), (r"^\d mindre sannolikt", 1), (r"^\d osannolikt", 1), (r"försumbar", 1),
+                   (r"lindrig$", 1)],
     "vor": [(r"oönskad händelse", 2), (r"sannolikhet", 1), (r"konsekvens", 1), (r"\bikp\b", 1),
             (r"nej, endast vor", 2), (r"kf:s mål", 1)],
     "internkontrollplan": [(r"^internkontrollplan", 3), (r"kontrollaktivitet", 2), (r"systematisk kontroll", 2)],
