@@ -229,20 +229,26 @@ TABLE_METRICS = {"omfattade", "sokta", "nadda", "ej_nadda", "inskrivna", "avslut
                  "till_studier_arbete"}
 
 
+def figure_in_text(printed: str) -> re.Pattern:
+    """The printed figure as a whole number in running text: not part of a longer figure ('1 708', '2224,5',
+    '22 240'), but after a space or a parenthesis like any word."""
+    return re.compile(r"(?<![\d,])(?<!\d )" + re.escape(printed) + r"(?![\d]|,\d| \d{3}(?!\d))")
+
+
 def inject_text_vs_table(docs: Docs, rnd: random.Random) -> Injection | None:
-    """A prose figure that describes a table, changed in the prose only."""
+    """A prose figure that describes a table, changed in the prose only (and only where the prose prints it)."""
     candidates = []
     for s, bi, b in blocks(docs, "vb", "paragraph"):
         for f in b.get("facts") or []:
             if (f.get("table") and f.get("unit") == "count" and not f.get("comparison") and f.get("printed") == f.get("value")
-                    and f.get("metric") in TABLE_METRICS):
+                    and f.get("metric") in TABLE_METRICS and figure_in_text(f["printed"]).search(b["paragraph"])):
                 candidates.append((s, bi, b, f))
     if not candidates:
         return None
     s, bi, b, f = rnd.choice(candidates)
     old = f["printed"]
     new = str(int(old.replace(" ", "")) + rnd.choice([7, 11, 13, -9]))
-    b["paragraph"] = re.sub(r"(?<![\d ])" + re.escape(old) + r"(?![\d])", new, b["paragraph"], count=1)
+    b["paragraph"] = figure_in_text(old).sub(new, b["paragraph"], count=1)
     f["printed"] = f["value"] = new
     return Injection("text_vs_table", "vb", "facts", f.get("table"), None, f.get("metric"), "value", old, new,
                      f"prose states {new} for {f.get('metric')}; the table says {old}")

@@ -59,6 +59,14 @@ def truncated_interval(value: Decimal, decimals: int) -> Interval:
     return Interval(value, value + unit) if value >= 0 else Interval(value - unit, value)
 
 
+def truncates_to(exact: Decimal, printed: Decimal, decimals: int) -> bool:
+    """Does cutting `exact` after `decimals` decimals (toward zero) print `printed`? 46.67 -> 46, −4.7 -> −4."""
+    unit = Decimal(1).scaleb(-decimals)
+    if printed > 0 or (printed == 0 and exact >= 0):
+        return printed <= exact < printed + unit
+    return printed - unit < exact <= printed
+
+
 def decimals_of(value: Decimal) -> int:
     """Decimals carried by a Decimal parsed from a print ('1163.6' -> 1, '1483500000.00' -> 2)."""
     exp = value.as_tuple().exponent
@@ -118,7 +126,7 @@ def check_percent(printed: Decimal, decimals: int, numerator: Decimal, denominat
     truncated = truncated_interval(printed, decimals)
     if rounded.contains(exact):
         status = "consistent"
-    elif truncated.lo <= exact < truncated.hi:
+    elif truncates_to(exact, printed, decimals):
         status = "truncated"
     else:
         status = "inconsistent"

@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from collections import defaultdict
 from dataclasses import dataclass
+from functools import lru_cache
 from decimal import Decimal
 from typing import Callable, Iterable
 
@@ -155,12 +156,14 @@ def pv(r: dict, field_name: str = "value_printed") -> tuple[Decimal, int] | None
 
 
 def sum_finding(rule_id: str, d: DocData, entity: str, key: str, total_row: dict, parts: list[dict], label: str,
-                total_field: str = "value", part_field: str = "value") -> Finding | None:
+                total_field: str = "value", part_field: str = "value", signs: list[int] | None = None) -> Finding | None:
+    """A finding when the printed total cannot be the (signed) sum of the printed parts under any rounding."""
     t = pv(total_row) if total_field == "value" else printed_number(evidence(d, total_row, total_field).printed)
     ps = [pv(p) if part_field == "value" else printed_number(evidence(d, p, part_field).printed) for p in parts]
     if t is None or any(p is None for p in ps):
         return None
-    res = check_sum([p[0] for p in ps], t[0], [p[1] for p in ps], t[1])
+    signs = signs or [1] * len(ps)
+    res = check_sum([p[0] * sign for p, sign in zip(ps, signs)], t[0], [p[1] for p in ps], t[1])
     if res.consistent:
         return None
     return Finding(rule_id, "error", d.key, entity, key, f"{res.exact_sum} (intervall {res.expected})", f"{t[0]}",
@@ -207,9 +210,9 @@ def column_formula(docs: Docs):
                 terms = re.findall(r"([+-]?)\s*(\d+)", formula)
                 if not all(n in numbers for _, n in terms):
                     continue
-                for i, total in enumerate(cols[col]):
+                for total in cols[col]:
                     parts = []
-                    for sign, n in terms:
+                    for _, n in terms:
                         part_rows = [r for r in cols[numbers[n]] if r.get("line_no") == total.get("line_no")]
                         if not part_rows:
                             break
@@ -217,7 +220,8 @@ def column_formula(docs: Docs):
                     else:
                         f = sum_finding("SHEET_COLUMN_FORMULA", d, "budget_lines",
                                         f"{sheet}/{total.get('label')}/{col}", total, parts,
-                                        f"{sheet}, '{total.get('label')}', kolumn {col} = ({formula})")
+                                        f"{sheet}, '{total.get('label')}', kolumn {col} = ({formula})",
+                                        signs=[-1 if sign == "-" else 1 for sign, _ in terms])
                         if f:
                             yield f
 
@@ -399,6 +403,28 @@ def kaa_gender_total(docs: Docs):
                               (evidence(d, total, "value"), evidence(d, k, "value"), evidence(d, m, "value")))
 
 
+def stated_comparison(row: dict) -> tuple[str | None, int | None]:
+    """How a prose figure relates to its year: the row's own `comparison` and `vs_year` when it carries them,
+    else read again from its sentence by the prose parser extraction uses ('268 fler än under 2021' is a
+    difference, not a level)."""
+    if "comparison" in row:
+        return row.get("comparison"), row.get("vs_year")
+    return sentence_comparison(str(row.get("sentence") or ""), str(row.get("printed") or ""), row.get("year"))
+
+
+@lru_cache(maxsize=4096)
+def sentence_comparison(sentence: str, printed: str, year: int | None) -> tuple[str | None, int | None]:
+    """The comparison and compared year of the figure printed as `printed` in `sentence` (None: a level)."""
+    if not sentence.strip() or not printed.strip():
+        return None, None
+    from parsers.facts import extract_facts  # spaCy: loaded only when a prose figure needs it
+
+    for fact in extract_facts(sentence, default_year=year).facts:
+        if key_text(fact.printed) == key_text(printed):
+            return fact.comparison, fact.vs_year
+    return None, None
+
+
 def kaa_text_vs_table(docs: Docs):
     for d in docs:
         t = kaa_tables(d)
@@ -410,7 +436,7 @@ def kaa_text_vs_table(docs: Docs):
             if f.get("source") != "text" or f.get("unit") != "count":
                 continue
             year, metric, value = f.get("year"), f.get("metric"), number(f.get("value"))
-            comparison = f.get("comparison")
+            comparison, vs_year = stated_comparison(f)
             if comparison in (None, "prior", "from", "to"):
                 ref = totals.get((year, metric)) if not f.get("group_value") else t.get(
                     (year, metric, f.get("group_by"), f.get("group_value")))
@@ -421,7 +447,7 @@ def kaa_text_vs_table(docs: Docs):
                                   f"\"{f.get('sentence')}\"", (evidence(d, f, "value"), evidence(d, ref, "value")))
             elif comparison in ("increase", "decrease") or str(comparison or "").startswith("diff_vs_"):
                 prev_year = int(str(comparison).rsplit("_", 1)[-1]) if str(comparison).startswith("diff_vs_") else (
-                    int(f.get("vs_year")) if f.get("vs_year") else (year - 1 if year else None))
+                    int(vs_year) if vs_year else (year - 1 if year else None))
                 a, b = totals.get((year, metric)), totals.get((prev_year, metric))
                 if a is None or b is None:
                     continue
@@ -514,28 +540,40 @@ def unit_slip(docs: Docs):
                                   other_doc=d2.key if d2.key != d.key else None)
 
 
+def control_sum_amount(d: DocData, r: dict) -> Evidence | None:
+    """The printed amount of a Kontokontroller row: a truth row carries `amount`, an extracted figure is
+    `value_printed` of column 'amount' (the sheet's other columns, IB and UB, are not control lines)."""
+    if "amount" in r:
+        return evidence(d, r, "amount")
+    if r.get("column_key") == "amount":
+        return evidence(d, r, "value_printed")
+    return None
+
+
 def control_sums(docs: Docs):
     """The finance system's control sums: an upper-case SUMMA line is 0,00 unless it is the subtotal of the
     account lines printed right above it (mixed-case 'Summa …' lines are the amounts being compared)."""
     for d in docs:
-        block: list[dict] = []
+        block: list[Evidence] = []
         for r in d.rows("control_sums"):
             if r.get("row_kind") == "heading":
                 block = []
                 continue
+            ev = control_sum_amount(d, r)
+            if ev is None:
+                continue
             label = str(r.get("label") or "")
-            amount = printed_number(evidence(d, r, "amount").printed)
+            amount = printed_number(ev.printed)
             if "SUMMA" not in label or amount is None:  # control lines are the upper-case SUMMA ones
                 if r.get("account"):
-                    block.append(r)
+                    block.append(ev)
                 continue
-            accounts = [printed_number(evidence(d, a, "amount").printed) for a in block]
+            accounts = [printed_number(a.printed) for a in block]
             subtotal = sum((a[0] for a in accounts if a), Decimal(0))
             if amount[0] != 0 and not (block and subtotal == amount[0]):
                 yield Finding("CONTROL_SUM_ZERO", "error", d.key, "control_sums", key_text(label), "0,00",
-                              evidence(d, r, "amount").printed or "", "exakt",
-                              f"Kontokontrollen '{label}' visar {evidence(d, r, 'amount').printed}; den ska vara 0,00.",
-                              (evidence(d, r, "amount"),))
+                              ev.printed or "", "exakt",
+                              f"Kontokontrollen '{label}' visar {ev.printed}; den ska vara 0,00.", (ev,))
             block = []
 
 

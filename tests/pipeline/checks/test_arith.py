@@ -4,7 +4,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 from pipeline.checks.arith import (Interval, check_percent, check_ratio, check_sum, decimals_of, interval_of,
-                                   printed_interval, truncated_interval)
+                                   printed_interval, truncated_interval, truncates_to)
 
 
 def test_printed_interval_both_sides():
@@ -70,6 +70,31 @@ def test_ratio_of_rounded_shares():
 
 def test_truncated_interval_of_negative_values():
     assert truncated_interval(D("-4"), 0) == Interval(D("-5"), D("-4"))
+
+
+@pytest.mark.parametrize("exact,printed,decimals,truncates", [
+    ("46.67", "46", 0, True), ("46", "46", 0, True), ("47", "46", 0, False), ("45.99", "46", 0, False),
+    ("-4.7", "-4", 0, True), ("-4", "-4", 0, True), ("-5", "-4", 0, False), ("-3.9", "-4", 0, False),
+    ("-0.3", "0", 0, True), ("0.99", "0", 0, True), ("49.99", "49.9", 1, True), ("49.89", "49.9", 1, False),
+])
+def test_truncation_cuts_toward_zero_on_both_signs(exact, printed, decimals, truncates):
+    assert truncates_to(D(exact), D(printed), decimals) is truncates
+
+
+def test_negative_percentage_only_truncated_is_reported_as_such():
+    # a decline of 4,7 % printed '−4 %' is a cut, not a rounding (−5 %)
+    assert check_percent(D("-4"), 0, D(-47), D(1000)).status == "truncated"
+    assert check_percent(D("-5"), 0, D(-47), D(1000)).status == "consistent"
+    assert check_percent(D("-3"), 0, D(-47), D(1000)).status == "inconsistent"
+
+
+def test_percent_interval_just_inside_and_outside_both_sides():
+    # 325/651 = 49,923 %: '49,9 %' stands for [49,85; 49,95]
+    assert check_percent(D("49.9"), 1, D(325), D(651)).status == "consistent"
+    assert check_percent(D("49.8"), 1, D(325), D(651)).status == "inconsistent"  # below, and no cut gives it
+    assert check_percent(D("50.0"), 1, D(325), D(651)).status == "inconsistent"  # above
+    assert check_percent(D("49.92"), 2, D(325), D(651)).status == "consistent"
+    assert check_percent(D("49.93"), 2, D(325), D(651)).status == "inconsistent"
 
 
 @given(st.lists(st.integers(min_value=-10**9, max_value=10**9), min_size=1, max_size=12),
