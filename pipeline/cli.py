@@ -171,6 +171,8 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--checks", type=int, default=0, metavar="N",
                    help="instead: measure the checks on N layout variants with planted errors (recall, precision)")
     e.set_defaults(func=cmd_eval)
+    from pipeline.report.commands import add_commands as add_report_commands
+    add_report_commands(sub, DEFAULT_WAREHOUSE)  # check, report
     return ap
 
 

@@ -299,6 +299,8 @@ def ingest(paths: Iterable[Path | str], warehouse_path: Path | str, *, code_vers
         run.finished_at = datetime.now(timezone.utc)
         if adds_something(run, known.failures):
             load_run(snap.con, run, progress or (lambda step: None))
+            from pipeline.checks.store import run_checks
+            run_checks(snap.con, run.run_id)  # the findings of the published state, for this run
             snap.publish = run.recorded = True
     return run
 
