@@ -22,7 +22,7 @@ run: $(STAMP)
 	$(BIN)/muni ingest samples/pdfs --warehouse data/warehouse.duckdb
 
 test: $(STAMP)
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 samples: $(STAMP)
 	$(BIN)/python -m samples.render --out samples/pdfs --truth samples/truth

@@ -11,6 +11,23 @@ SAMPLES = ROOT / "samples"
 SEEDS = ROOT.parent / "shared" / "seeds"
 
 
+# ----- parallel runs (`make test` runs pytest-xdist with --dist loadgroup) -----------------------------
+# Session fixtures are built once per worker. Tests that share an expensive one are kept on one worker, so
+# each corpus is rendered and read once per run while the other worker takes everything else.
+EXPENSIVE_FIXTURE_GROUPS = {
+    "variant_corpus": "variants",
+    "sample_ingest": "sample-ingest",
+}
+
+
+def pytest_collection_modifyitems(config, items):
+    for item in items:
+        for fixture, group in EXPENSIVE_FIXTURE_GROUPS.items():
+            if fixture in getattr(item, "fixturenames", ()):
+                item.add_marker(pytest.mark.xdist_group(name=group))
+                break
+
+
 @pytest.fixture(scope="session")
 def sample_pdfs() -> list[Path]:
     return sorted((SAMPLES / "pdfs").glob("*.pdf"))
