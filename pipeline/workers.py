@@ -1,0 +1,194 @@
+"""Extraction in child processes: one process per document, stopped at a time limit and a memory limit.
+
+A PDF that makes the extractor hang, crash the interpreter (a segfault in pdfium) or eat all memory must cost
+only that document: each document is extracted in its own child process (multiprocessing "forkserver": the
+children fork from a clean server that preloaded the extractors, never from this process, which may run
+Prefect's threads). The child caps its address space (RLIMIT_AS) and sends its result back through a pipe;
+the parent kills it when the time limit passes. Up to `workers` children run at once.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import multiprocessing.connection
+import os
+import resource
+import signal
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Callable
+
+from pipeline.ingest import ExtractionResult, run_extraction
+
+if TYPE_CHECKING:
+    from pipeline.extract import DocumentExtraction
+
+Extract = Callable[[Path], "DocumentExtraction"]
+Outcome = tuple[Path, "DocumentExtraction | None", ExtractionResult]
+PRELOAD = ["pipeline.extract", "pipeline.workers"]
+
+
+@dataclass(frozen=True)
+class WorkerLimits:
+    """How long one document may take, and how much memory (address space) its worker may use."""
+
+    timeout_s: float = 300.0
+    memory_mb: int = 2048
+
+    @classmethod
+    def from_env(cls, env: dict[str, str] | None = None) -> "WorkerLimits":
+        """Limits from MUNI_EXTRACT_TIMEOUT_S and MUNI_EXTRACT_MEMORY_MB (defaults otherwise)."""
+        env = os.environ if env is None else env
+        d = cls()
+        return cls(float(env.get("MUNI_EXTRACT_TIMEOUT_S", d.timeout_s)),
+                   int(env.get("MUNI_EXTRACT_MEMORY_MB", d.memory_mb)))
+
+
+def failure(error: str) -> ExtractionResult:
+    return ExtractionResult("failed", error=error)
+
+
+def timeout_error(limits: WorkerLimits) -> str:
+    return f"timeout after {limits.timeout_s:g} s"
+
+
+def memory_error(limits: WorkerLimits) -> str:
+    return f"memory limit {limits.memory_mb} MB exceeded"
+
+
+def exit_error(exitcode: int | None) -> str:
+    """Why a worker that sent nothing is gone, in words."""
+    if exitcode is not None and exitcode < 0:
+        try:
+            name = signal.Signals(-exitcode).name
+        except ValueError:
+            name = "unknown"
+        return f"worker died (signal {-exitcode}, {name})"
+    return f"worker died (exit code {exitcode}) before sending a result"
+
+
+def limit_memory(memory_mb: int) -> None:
+    """Cap this process's address space, so a runaway allocation fails here instead of starving the machine."""
+    cap = memory_mb * 2**20
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+
+
+def extract_child(conn: multiprocessing.connection.Connection, path: Path, extract: Extract | None,
+                  limits: WorkerLimits) -> None:
+    """The child's body: extract one document under the memory cap and send (doc, result) to the parent."""
+    try:
+        limit_memory(limits.memory_mb)
+        if extract is None:
+            from pipeline.extract import extract_document as extract
+        doc, result = run_extraction(extract, path)
+        if result.error and result.error.startswith("MemoryError"):
+            doc, result = None, failure(memory_error(limits))
+        try:
+            conn.send((doc, result))
+        except MemoryError:
+            conn.send((None, failure(memory_error(limits))))
+    except MemoryError:
+        conn.send((None, failure(memory_error(limits))))
+    finally:
+        conn.close()
+
+
+@dataclass
+class Running:
+    """A child at work on the document at `index`."""
+
+    index: int
+    process: multiprocessing.process.BaseProcess
+    conn: multiprocessing.connection.Connection
+    deadline: float
+
+
+def worker_context() -> multiprocessing.context.BaseContext:
+    """The forkserver context, its server preloading the extraction code (children start in milliseconds)."""
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload(PRELOAD)
+    return ctx
+
+
+def start_child(ctx: multiprocessing.context.BaseContext, index: int, path: Path, extract: Extract | None,
+                limits: WorkerLimits) -> Running:
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=extract_child, args=(sender, path, extract, limits), name=f"extract-{Path(path).name}",
+                       daemon=True)
+    proc.start()
+    sender.close()  # the child holds the only writing end: EOF on the pipe means it is gone
+    return Running(index, proc, receiver, time.monotonic() + limits.timeout_s)
+
+
+def finish_child(run: Running, limits: WorkerLimits) -> tuple["DocumentExtraction | None", ExtractionResult]:
+    """Collect a child whose pipe or process became ready: its result, or why there is none."""
+    try:
+        doc, result = run.conn.recv()
+    except (EOFError, OSError):
+        run.process.join()
+        doc, result = None, failure(exit_error(run.process.exitcode))
+    run.conn.close()
+    run.process.join()
+    return doc, result
+
+
+def stop_child(run: Running) -> None:
+    """Kill a child that ran past its time limit and reap it."""
+    run.process.kill()
+    run.process.join()
+    run.conn.close()
+
+
+def extract_in_workers(paths: list[Path], workers: int, limits: WorkerLimits, extract: Extract | None = None,
+                       on_done: Callable[[Path, ExtractionResult], None] | None = None,
+                       on_start: Callable[[Path], None] | None = None) -> list[Outcome]:
+    """Extract every document in its own child process, at most `workers` at once; results in input order.
+
+    A document whose worker hangs past `limits.timeout_s`, dies, or exceeds `limits.memory_mb` gets a failed
+    ExtractionResult saying why; the others are unaffected. `extract` must be picklable (a module-level
+    function); None means pipeline.extract.extract_document. `workers=0` extracts in this process, without
+    isolation (for debugging and for tests with unpicklable fakes).
+    """
+    paths = [Path(p) for p in paths]
+    results: list[Outcome | None] = [None] * len(paths)
+
+    def done(i: int, doc, result: ExtractionResult) -> None:
+        results[i] = (paths[i], doc, result)
+        if on_done is not None:
+            on_done(paths[i], result)
+
+    if workers <= 0:
+        if extract is None:
+            from pipeline.extract import extract_document as extract
+        for i, p in enumerate(paths):
+            if on_start is not None:
+                on_start(p)
+            done(i, *run_extraction(extract, p))
+        return results  # type: ignore[return-value]
+
+    ctx = worker_context()
+    todo = list(range(len(paths)))[::-1]
+    running: list[Running] = []
+    try:
+        while todo or running:
+            while todo and len(running) < workers:
+                i = todo.pop()
+                if on_start is not None:
+                    on_start(paths[i])
+                running.append(start_child(ctx, i, paths[i], extract, limits))
+            wait = max(0.0, min(r.deadline for r in running) - time.monotonic())
+            ready = set(multiprocessing.connection.wait([r.conn for r in running], timeout=wait))
+            now = time.monotonic()
+            for r in list(running):
+                if r.conn in ready:
+                    running.remove(r)
+                    done(r.index, *finish_child(r, limits))
+                elif now >= r.deadline:
+                    running.remove(r)
+                    stop_child(r)
+                    done(r.index, None, failure(timeout_error(limits)))
+    finally:
+        for r in running:  # interrupted (Ctrl-C, a crash in a callback): leave no orphans
+            stop_child(r)
+    return results  # type: ignore[return-value]

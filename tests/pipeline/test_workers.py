@@ -1,0 +1,84 @@
+"""The worker pool: a hung, crashed or memory-hungry document fails alone, with the reason; order is kept."""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+
+from extractors.classify import DocumentInfo, Segmentation
+from pipeline.extract import DocumentExtraction
+from pipeline.records import Problem
+from pipeline.workers import WorkerLimits, exit_error, extract_in_workers
+
+LIMITS = WorkerLimits(timeout_s=3, memory_mb=1024)
+
+
+def behave(path: Path) -> DocumentExtraction:
+    """A picklable stand-in extractor whose behaviour is the file's name: ok, hang, crash, hog, raise."""
+    kind = path.stem
+    if kind.startswith("hang"):
+        time.sleep(3600)
+    elif kind.startswith("crash"):
+        os.kill(os.getpid(), signal.SIGSEGV)
+    elif kind.startswith("hog"):
+        blocks = []
+        while True:
+            blocks.append(bytearray(64 * 2**20))
+    elif kind.startswith("raise"):
+        raise ValueError("bad table")
+    info = DocumentInfo("VP", 2022, "Arbetsmarknadsnämnden", kind, "test")
+    return DocumentExtraction(path, info, 1, Segmentation({}, []), problems=[Problem(1, "vor", f"pid {os.getpid()}")])
+
+
+def files(tmp_path: Path, *names: str) -> list[Path]:
+    out = []
+    for n in names:
+        p = tmp_path / f"{n}.pdf"
+        p.write_bytes(b"%PDF-1.4\n")
+        out.append(p)
+    return out
+
+
+def test_each_failure_is_its_own_and_says_why(tmp_path: Path):
+    paths = files(tmp_path, "ok1", "hang", "crash", "hog", "raise", "ok2")
+    done: list[str] = []
+    out = extract_in_workers(paths, 2, LIMITS, extract=behave, on_done=lambda p, r: done.append(p.stem))
+    assert [p for p, _, _ in out] == paths
+    by = {p.stem: (d, r) for p, d, r in out}
+    assert by["ok1"][1].status == by["ok2"][1].status == "succeeded"
+    assert by["ok1"][0].info.title == "ok1" and by["ok1"][0].problems[0].message != f"pid {os.getpid()}"
+    assert by["hang"][1].error == "timeout after 3 s"
+    assert by["crash"][1].error.startswith("worker died (signal 11")
+    assert by["hog"][1].error == "memory limit 1024 MB exceeded"
+    assert by["raise"][1].error.startswith("ValueError: bad table (")
+    assert all(by[k][0] is None for k in ("hang", "crash", "hog", "raise"))
+    assert sorted(done) == sorted(p.stem for p in paths)
+
+
+def test_in_process_mode_for_unpicklable_extractors(tmp_path: Path):
+    paths = files(tmp_path, "ok")
+    out = extract_in_workers(paths, 0, LIMITS, extract=lambda p: behave(p))
+    assert out[0][2].status == "succeeded" and out[0][1].problems[0].message == f"pid {os.getpid()}"
+
+
+def test_exit_reasons_in_words():
+    assert exit_error(-9) == "worker died (signal 9, SIGKILL)"
+    assert exit_error(3) == "worker died (exit code 3) before sending a result"
+
+
+def test_limits_from_env():
+    assert WorkerLimits.from_env({"MUNI_EXTRACT_TIMEOUT_S": "12", "MUNI_EXTRACT_MEMORY_MB": "300"}) == \
+        WorkerLimits(12.0, 300)
+    assert WorkerLimits.from_env({}) == WorkerLimits()
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_a_real_pdf_extracts_in_a_worker(workers: int, tmp_path: Path):
+    from tests.conftest import make_text_pdf
+
+    pdf = make_text_pdf(tmp_path / "a.pdf", ["Verksamhetsplan 2022"])
+    [(path, doc, result)] = extract_in_workers([pdf], workers, WorkerLimits(120, 2048))
+    assert path == pdf and result.status == "succeeded" and doc.page_count == 1
