@@ -42,13 +42,17 @@ def union_bbox(boxes: list[BBox]) -> BBox:
     return (min(b[0] for b in boxes), min(b[1] for b in boxes), max(b[2] for b in boxes), max(b[3] for b in boxes))
 
 
-def crop_box_px(bbox: BBox, margin_pt: float, scale: float, size_px: tuple[int, int]) -> tuple[int, int, int, int]:
-    """Pixel box of `bbox` widened by `margin_pt` on every side, clipped to the page image."""
+Margin = float | tuple[float, float]  # the same on every side, or (horizontal, vertical)
+
+
+def crop_box_px(bbox: BBox, margin_pt: Margin, scale: float, size_px: tuple[int, int]) -> tuple[int, int, int, int]:
+    """Pixel box of `bbox` widened by `margin_pt` (all sides, or (horizontal, vertical)), clipped to the page."""
     w, h = size_px
-    x0 = max(0, int((bbox[0] - margin_pt) * scale))
-    y0 = max(0, int((bbox[1] - margin_pt) * scale))
-    x1 = min(w, int(round((bbox[2] + margin_pt) * scale)))
-    y1 = min(h, int(round((bbox[3] + margin_pt) * scale)))
+    mx, my = margin_pt if isinstance(margin_pt, tuple) else (margin_pt, margin_pt)
+    x0 = max(0, int((bbox[0] - mx) * scale))
+    y0 = max(0, int((bbox[1] - my) * scale))
+    x1 = min(w, int(round((bbox[2] + mx) * scale)))
+    y1 = min(h, int(round((bbox[3] + my) * scale)))
     if x1 <= x0 or y1 <= y0:
         raise ValueError(f"bbox {bbox} lies outside the page")
     return x0, y0, x1, y1
@@ -72,9 +76,17 @@ def draw_highlights(img: Image.Image, highlights: list[BBox], scale: float, pad_
     return out.convert("RGB")
 
 
+def crop_highlighted(page_img: Image.Image, bbox: BBox, highlights: list[BBox] | None = None,
+                     margin_pt: Margin = 36, scale: float = 2.0) -> bytes:
+    """PNG of region `bbox` (+ `margin_pt`) of an already rendered page image (at `scale`), highlights marked."""
+    box = crop_box_px(bbox, margin_pt, scale, page_img.size)
+    region = page_img.crop(box)
+    shifted = [(h[0] - box[0] / scale, h[1] - box[1] / scale, h[2] - box[0] / scale, h[3] - box[1] / scale)
+               for h in (highlights or [])]
+    return png_bytes(draw_highlights(region, shifted, scale))
+
+
 def render_crop(pdf_path: Path | str, page_no: int, bbox: BBox, highlights: list[BBox] | None = None,
                 margin_pt: float = 36, scale: float = 2.0) -> bytes:
     """PNG of the region `bbox` (+ `margin_pt`) of page `page_no` (1-based) with `highlights` tinted and outlined."""
-    img = render_page_image(pdf_path, page_no, scale)
-    marked = draw_highlights(img, list(highlights or []), scale)
-    return png_bytes(marked.crop(crop_box_px(bbox, margin_pt, scale, img.size)))
+    return crop_highlighted(render_page_image(pdf_path, page_no, scale), bbox, highlights, margin_pt, scale)
