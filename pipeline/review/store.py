@@ -1,0 +1,689 @@
+"""Review in the warehouse: queue a run's changes against the published state, and apply stewards' decisions.
+
+The published state of a logical document (doc_type-year-committee) lives in the `pub_<entity>` tables and
+`pub_provenance`. Its first version is published whole as the baseline (by 'system', recorded in `publications`).
+A later extraction (same bytes, new code; or a republished PDF) is diffed against it: unchanged values carry over
+with the new provenance, changed / added / removed values wait in `review_changes` until a steward accepts,
+rejects or overrides them (`review_decisions`, append-only). An override's value stands in the published state,
+through later extractions, until a steward lifts it. Nothing here opens a transaction: callers write through
+warehouse.snapshot.writing (the load, `muni review`, the web page).
+"""
+from __future__ import annotations
+
+import hashlib
+import re
+import uuid
+from dataclasses import dataclass, replace
+from datetime import datetime, timezone
+from decimal import Decimal, InvalidOperation
+from typing import Any, Iterable
+
+import duckdb
+
+from pipeline.review.diff import (IDENTITY, SPECS, TABLE_ORDER, FieldSource, Row, RowDiff, RowRef, diff_rows,
+                                  display, key_fields, keyed)
+
+SYSTEM = "system"
+DECISIONS = ("accept", "reject", "override")
+
+
+class ReviewError(ValueError):
+    """A decision that cannot be made (unknown change, already decided, a value that does not fit); says why."""
+
+
+def now_utc() -> datetime:
+    return datetime.now(timezone.utc).replace(tzinfo=None)
+
+
+def doc_key(doc_type: str | None, year: int | None, committee: str | None) -> str:
+    """The logical identity of a document; the same text the checks use (pipeline.checks.model.doc_key)."""
+    return f"{doc_type or '?'}-{year or '?'}-{committee or '?'}"
+
+
+def quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def pub_table(entity: str) -> str:
+    if entity not in SPECS:
+        raise ReviewError(f"no published table for {entity!r}")
+    return f"pub_{entity}"
+
+
+def run_table(entity: str) -> str:
+    if entity not in SPECS:
+        raise ReviewError(f"no run table for {entity!r}")
+    return f"run_{entity}"
+
+
+def columns(con: duckdb.DuckDBPyConnection, table: str) -> list[str]:
+    """A table's column names in order."""
+    return [r[0] for r in con.execute(
+        "SELECT column_name FROM duckdb_columns() WHERE schema_name = 'main' AND table_name = ? ORDER BY column_index",
+        [table]).fetchall()]
+
+
+# ----- reading rows ---------------------------------------------------------------------------------------
+
+def as_bbox(value: Any) -> tuple | None:
+    return tuple(value) if value is not None else None
+
+
+def rows_from(con: duckdb.DuckDBPyConnection, entity: str, table: str, prov_table: str, where: str,
+              params: list[Any]) -> list[Row]:
+    """Rows of `table` matching `where` (over its own columns), with their field provenance from `prov_table`."""
+    cur = con.execute(f"SELECT * FROM {quote(table)} WHERE {where} ORDER BY doc_id, row_no", params)
+    names = [d[0] for d in cur.description]
+    raw = [dict(zip(names, r)) for r in cur.fetchall()]
+    prov: dict[tuple, dict[str, FieldSource]] = {}
+    if raw:
+        other = entity == "other_records"
+        keys = "run_id, doc_id, row_no" + (", entity" if other else "")
+        for run_id, doc_id, row_no, ent, fld, page, bbox, printed in con.execute(
+                f"SELECT p.run_id, p.doc_id, p.row_no, p.entity, p.field, p.page, p.bbox, p.printed "
+                f"FROM {quote(prov_table)} p JOIN (SELECT {keys} FROM {quote(table)} WHERE {where}) t "
+                f"USING ({keys})" + ("" if other else " WHERE p.entity = ?"),
+                [*params] + ([] if other else [entity])).fetchall():
+            prov.setdefault((run_id, doc_id, row_no, ent if other else None), {})[fld] = FieldSource(
+                page, as_bbox(bbox), printed)
+    out = []
+    for r in raw:
+        ref = RowRef(r["run_id"], r["doc_id"], r["row_no"], r.get("page"), as_bbox(r.get("bbox")))
+        values = {k: v for k, v in r.items() if k not in IDENTITY + ("page", "bbox", "extra")}
+        if entity == "other_records":
+            values = {k: v for k, v in r.items() if k not in IDENTITY + ("page", "bbox")}
+        pk = (ref.run_id, ref.doc_id, ref.row_no, r["entity"] if entity == "other_records" else None)
+        out.append(Row(entity, ref, values, prov.get(pk, {}), r.get("extra")))
+    return out
+
+
+def run_rows(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str) -> list[Row]:
+    """Every row a run extracted from a document, in every table."""
+    return [row for e in TABLE_ORDER
+            for row in rows_from(con, e, run_table(e), "run_provenance", "run_id = ? AND doc_id = ?", [run_id, doc_id])]
+
+
+def published_doc_ids(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
+    """Every document that was ever published as a version of the logical document `key`."""
+    return [r[0] for r in con.execute(
+        "SELECT DISTINCT doc_id FROM publications WHERE doc_key = ? ORDER BY doc_id", [key]).fetchall()]
+
+
+def published_rows(con: duckdb.DuckDBPyConnection, key: str, entities: Iterable[str] = TABLE_ORDER) -> list[Row]:
+    """The published rows of a logical document (of any of its versions), with their published provenance."""
+    docs = published_doc_ids(con, key)
+    if not docs:
+        return []
+    marks = ", ".join("?" for _ in docs)
+    return [row for e in entities
+            for row in rows_from(con, e, pub_table(e), "pub_provenance", f"doc_id IN ({marks})", list(docs))]
+
+
+# ----- publications ---------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class DocumentReview:
+    """What the review step did with one document of a run."""
+
+    doc_id: str
+    doc_key: str
+    basis: str  # baseline | reextraction | republished
+    compared_doc_id: str | None
+    rows_published: int  # rows published without review (the baseline, or carried over unchanged)
+    changes_queued: int
+
+
+@dataclass(frozen=True)
+class ReviewSummary:
+    """What `queue_changes` did with a run: per document, and in total."""
+
+    run_id: str
+    documents: tuple[DocumentReview, ...] = ()
+
+    @property
+    def pending_changes(self) -> int:
+        return sum(d.changes_queued for d in self.documents)
+
+    @property
+    def auto_published(self) -> int:
+        return sum(d.rows_published for d in self.documents)
+
+    @property
+    def baselines(self) -> int:
+        return sum(1 for d in self.documents if d.basis == "baseline")
+
+
+def current_publication(con: duckdb.DuckDBPyConnection, key: str) -> tuple[str, str] | None:
+    """(run_id, doc_id) of the latest publication of a logical document, or None when it has none."""
+    row = con.execute(
+        "SELECT p.run_id, p.doc_id FROM publications p JOIN runs r ON r.run_id = p.run_id WHERE p.doc_key = ? "
+        "ORDER BY r.started_at DESC, p.run_id DESC, p.doc_id DESC LIMIT 1", [key]).fetchone()
+    return (row[0], row[1]) if row else None
+
+
+def record_publication(con: duckdb.DuckDBPyConnection, review: DocumentReview, run_id: str, reason: str) -> None:
+    con.execute(
+        "INSERT INTO publications (run_id, doc_id, doc_key, basis, compared_doc_id, reviewer, published_at, reason, "
+        "rows_published, changes_queued) VALUES (?,?,?,?,?,?,?,?,?,?)",
+        [run_id, review.doc_id, review.doc_key, review.basis, review.compared_doc_id, SYSTEM, now_utc(), reason,
+         review.rows_published, review.changes_queued])
+
+
+def publish_baseline(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str) -> DocumentReview:
+    """Publish every row of a logical document's first version as it was extracted."""
+    n = 0
+    for e in TABLE_ORDER:
+        cols = ", ".join(quote(c) for c in columns(con, pub_table(e)))
+        n += con.execute(f"INSERT INTO {quote(pub_table(e))} ({cols}) SELECT {cols} FROM {quote(run_table(e))} "
+                         "WHERE run_id = ? AND doc_id = ?", [run_id, doc_id]).fetchone()[0]
+    cols = ", ".join(quote(c) for c in columns(con, "pub_provenance"))
+    con.execute(f"INSERT INTO pub_provenance ({cols}) SELECT {cols} FROM run_provenance WHERE run_id = ? AND doc_id = ?",
+                [run_id, doc_id])
+    review = DocumentReview(doc_id, key, "baseline", None, n, 0)
+    record_publication(con, review, run_id, "first version")
+    return review
+
+
+def change_id_for(run_id: str, doc_id: str, entity: str, key: str, fld: str | None) -> str:
+    """A change's id: stable for the same run, document, row and field."""
+    return hashlib.sha256("\0".join([run_id, doc_id, entity, key, fld or ""]).encode()).hexdigest()[:20]
+
+
+def change_rows(d: RowDiff, run_id: str, doc_id: str, key: str, created: datetime) -> list[dict[str, Any]]:
+    """The review_changes rows of one row diff: one per changed value, or one for an added / removed row."""
+    base = {"run_id": run_id, "doc_id": doc_id, "doc_key": key, "entity": d.entity, "entity_key": d.key,
+            "created_at": created}
+    old = {"old_run_id": d.old.ref.run_id, "old_doc_id": d.old.ref.doc_id, "old_row_no": d.old.ref.row_no,
+           "old_page": d.old.ref.page, "old_bbox": d.old.ref.bbox} if d.old else {}
+    new = {"new_row_no": d.new.ref.row_no, "new_page": d.new.ref.page, "new_bbox": d.new.ref.bbox} if d.new else {}
+    if d.status in ("added", "removed"):
+        return [{**base, **old, **new, "change_id": change_id_for(run_id, doc_id, d.entity, d.key, None),
+                 "field": None, "kind": d.status}]
+    out = []
+    for c in d.value_changes:
+        spec = SPECS[d.entity]
+        form = next((f for f, v in spec.forms.items() if v == c.field), None)
+        old_printed = c.old_source.printed or (display(d.old.values.get(form)) if form else None)
+        new_printed = c.new_source.printed or (display(d.new.values.get(form)) if form else None)
+        out.append({**base, **old, **new, "change_id": change_id_for(run_id, doc_id, d.entity, d.key, c.field),
+                    "field": c.field, "kind": "changed", "old_value": display(c.old), "new_value": display(c.new),
+                    "old_printed": old_printed, "new_printed": new_printed,
+                    "old_page": c.old_source.page or d.old.ref.page,
+                    "old_bbox": c.old_source.bbox or d.old.ref.bbox,
+                    "new_page": c.new_source.page or d.new.ref.page,
+                    "new_bbox": c.new_source.bbox or d.new.ref.bbox})
+    return out
+
+
+def merged_row(d: RowDiff, overridden: dict[str, Any]) -> Row:
+    """The published row after a carry-over: the new extraction, but the old value (and its provenance) where a
+    value changed (it waits for review), and the override's value where one stands."""
+    assert d.old is not None and d.new is not None
+    spec = SPECS[d.entity]
+    values, prov = dict(d.new.values), dict(d.new.prov)
+    keep = {c.field for c in d.value_changes}
+    keep |= {f for f, v in spec.forms.items() if v in keep}
+    for f in keep:
+        values[f] = d.old.values.get(f)
+        if f in d.old.prov:
+            prov[f] = d.old.prov[f]
+        else:
+            prov.pop(f, None)
+    values.update(overridden)
+    return Row(d.entity, d.new.ref, values, prov, d.new.extra)
+
+
+def row_record(row: Row) -> dict[str, Any]:
+    """A Row as a dict of its table's columns."""
+    rec = {"run_id": row.ref.run_id, "doc_id": row.ref.doc_id, "row_no": row.ref.row_no, "page": row.ref.page,
+           "bbox": list(row.ref.bbox) if row.ref.bbox else None, **row.values}
+    if row.entity != "other_records":
+        rec["extra"] = row.extra
+    return {k: list(v) if isinstance(v, tuple) else v for k, v in rec.items()}
+
+
+def prov_records(row: Row) -> list[dict[str, Any]]:
+    return [{"run_id": row.ref.run_id, "doc_id": row.ref.doc_id, "entity": row.entity, "row_no": row.ref.row_no,
+             "field": f, "page": s.page, "bbox": list(s.bbox) if s.bbox else None, "printed": s.printed}
+            for f, s in sorted(row.prov.items())]
+
+
+def row_where(row: Row) -> tuple[str, list[Any]]:
+    """SQL condition (and its parameters) selecting a row by its identity in its pub_ or run_ table."""
+    r = row.ref
+    if row.entity == "other_records":
+        return "run_id = ? AND doc_id = ? AND row_no = ? AND entity = ?", [r.run_id, r.doc_id, r.row_no,
+                                                                          row.values["entity"]]
+    return "run_id = ? AND doc_id = ? AND row_no = ?", [r.run_id, r.doc_id, r.row_no]
+
+
+def delete_published(con: duckdb.DuckDBPyConnection, row: Row) -> None:
+    """Remove a row (and its provenance) from the published state."""
+    r = row.ref
+    where, params = row_where(row)
+    con.execute(f"DELETE FROM {quote(pub_table(row.entity))} WHERE {where}", params)
+    con.execute("DELETE FROM pub_provenance WHERE run_id = ? AND doc_id = ? AND entity = ? AND row_no = ?",
+                [r.run_id, r.doc_id, prov_entity(row), r.row_no])
+
+
+def delete_published_many(con: duckdb.DuckDBPyConnection, rows: list[Row]) -> None:
+    """Remove many rows (and their provenance) from the published state: one statement per table."""
+    import pyarrow as pa
+
+    by: dict[str, list[Row]] = {}
+    for row in rows:
+        by.setdefault(row.entity, []).append(row)
+    prov: list[tuple[str, str, str, int]] = []
+    for entity, group in by.items():
+        keys = {"run_id": [r.ref.run_id for r in group], "doc_id": [r.ref.doc_id for r in group],
+                "row_no": [r.ref.row_no for r in group], "entity": [prov_entity(r) for r in group]}
+        prov.extend(zip(keys["run_id"], keys["doc_id"], keys["entity"], keys["row_no"]))
+        cond = " AND s.entity = t.entity" if entity == "other_records" else ""
+        con.register("_review_gone", pa.table(keys))
+        try:
+            con.execute(f"DELETE FROM {quote(pub_table(entity))} t WHERE EXISTS (SELECT 1 FROM _review_gone s "
+                        f"WHERE s.run_id = t.run_id AND s.doc_id = t.doc_id AND s.row_no = t.row_no{cond})")
+        finally:
+            con.unregister("_review_gone")
+    if prov:
+        run_ids, doc_ids, entities, row_nos = (list(x) for x in zip(*prov))
+        con.register("_review_gone", pa.table({"run_id": run_ids, "doc_id": doc_ids, "entity": entities,
+                                                "row_no": row_nos}))
+        try:
+            con.execute("DELETE FROM pub_provenance t WHERE EXISTS (SELECT 1 FROM _review_gone s WHERE "
+                        "s.run_id = t.run_id AND s.doc_id = t.doc_id AND s.entity = t.entity AND s.row_no = t.row_no)")
+        finally:
+            con.unregister("_review_gone")
+
+
+def prov_entity(row: Row) -> str:
+    """The entity name provenance rows use: the record's own for `other_records`."""
+    return row.values["entity"] if row.entity == "other_records" else row.entity
+
+
+def insert_published(con: duckdb.DuckDBPyConnection, rows: list[Row]) -> None:
+    """Add rows (and their provenance) to the published state, one Arrow batch per table."""
+    from warehouse.load import insert_rows, table_columns
+
+    if not rows:
+        return
+    tables = table_columns(con)
+    by: dict[str, list[dict]] = {}
+    prov: list[dict] = []
+    for row in rows:
+        by.setdefault(pub_table(row.entity), []).append(row_record(row))
+        prov.extend({**p, "entity": prov_entity(row)} for p in prov_records(row))
+    for table, recs in by.items():
+        insert_rows(con, table, tables[table], recs)
+    insert_rows(con, "pub_provenance", tables["pub_provenance"], prov)
+
+
+def diff_against_published(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str
+                           ) -> tuple[list[RowDiff], dict[tuple[str, str], dict[str, Any]]]:
+    """The diff of a run's extraction of a document against the published state of its logical document, and the
+    overrides standing on it ((entity, key) -> {field: value})."""
+    overrides = active_overrides(con, key)
+    skip = {k: frozenset(v) for k, v in overrides.items()}
+    return diff_rows(published_rows(con, key), run_rows(con, run_id, doc_id), skip), overrides
+
+
+def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str, against: tuple[str, str]
+                   ) -> DocumentReview:
+    """Diff one document against the published state: carry over what did not change, queue the rest."""
+    diffs, overrides = diff_against_published(con, run_id, doc_id, key)
+    created = now_utc()
+    changes: list[dict[str, Any]] = []
+    carried: list[Row] = []
+    for d in diffs:
+        if d.status in ("unchanged", "changed"):
+            carried.append(merged_row(d, overrides.get((d.entity, d.key), {})))
+        changes.extend(change_rows(d, run_id, doc_id, key, created))
+    delete_published_many(con, [d.old for d in diffs if d.status in ("unchanged", "changed")])
+    insert_published(con, carried)
+    if changes:
+        from warehouse.load import insert_rows, table_columns
+
+        insert_rows(con, "review_changes", table_columns(con)["review_changes"],
+                    [{k: list(v) if isinstance(v, tuple) else v for k, v in c.items()} for c in changes])
+    basis = "reextraction" if doc_id in published_doc_ids(con, key) else "republished"
+    unchanged = sum(1 for d in diffs if d.status == "unchanged")
+    review = DocumentReview(doc_id, key, basis, against[1], unchanged, len(changes))
+    record_publication(con, review, run_id, f"compared with the published state (run {against[0]}, document "
+                                            f"{against[1]}): {unchanged} rows carried over, {len(changes)} changes "
+                                            "wait for review")
+    return review
+
+
+def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> ReviewSummary:
+    """Publish or queue every document a run extracted: a first version is the baseline, a later one is diffed.
+
+    Idempotent: a document the run already published or queued is left as it is. Call it after the run's rows are
+    loaded and before the checks (which read the published state), inside the load's transaction.
+    """
+    docs = con.execute(
+        "SELECT e.doc_id, e.doc_type, e.year, e.committee FROM document_extractions e WHERE e.run_id = ? "
+        "AND e.status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.run_id = e.run_id "
+        "AND p.doc_id = e.doc_id) ORDER BY e.doc_id", [run_id]).fetchall()
+    out = []
+    for doc_id, doc_type, year, committee in docs:
+        key = doc_key(doc_type, year, committee)
+        against = current_publication(con, key)
+        if against is None:
+            out.append(publish_baseline(con, run_id, doc_id, key))
+        else:
+            out.append(queue_document(con, run_id, doc_id, key, against))
+    return ReviewSummary(run_id, tuple(out))
+
+
+# ----- changes and their status ---------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Change:
+    """A queued change with its status as the decisions say: pending, accepted, rejected, overridden or superseded
+    (a later run of the same logical document re-queued what still differs)."""
+
+    change_id: str
+    run_id: str
+    doc_id: str
+    doc_key: str
+    entity: str
+    entity_key: str
+    field: str | None
+    kind: str
+    old_value: str | None
+    new_value: str | None
+    old_printed: str | None
+    new_printed: str | None
+    old_run_id: str | None
+    old_doc_id: str | None
+    old_row_no: int | None
+    old_page: int | None
+    old_bbox: tuple | None
+    new_row_no: int | None
+    new_page: int | None
+    new_bbox: tuple | None
+    created_at: datetime
+    status: str
+    decision_id: str | None
+    override_value: str | None
+
+
+CHANGES_SQL = """
+WITH cur AS (
+    SELECT doc_key, run_id, doc_id FROM (
+        SELECT p.doc_key, p.run_id, p.doc_id, row_number() OVER (PARTITION BY p.doc_key
+            ORDER BY r.started_at DESC, p.run_id DESC, p.doc_id DESC) AS rk
+        FROM publications p JOIN runs r ON r.run_id = p.run_id) WHERE rk = 1),
+dec AS (
+    SELECT change_id, decision, decision_id, override_value FROM (
+        SELECT d.*, row_number() OVER (PARTITION BY d.change_id ORDER BY d.decided_at DESC, d.decision_id DESC) AS rk
+        FROM review_decisions d WHERE d.change_id IS NOT NULL AND d.lifts IS NULL) WHERE rk = 1)
+SELECT c.change_id, c.run_id, c.doc_id, c.doc_key, c.entity, c.entity_key, c.field, c.kind, c.old_value, c.new_value,
+       c.old_printed, c.new_printed, c.old_run_id, c.old_doc_id, c.old_row_no, c.old_page, c.old_bbox, c.new_row_no,
+       c.new_page, c.new_bbox, c.created_at,
+       CASE d.decision WHEN 'accept' THEN 'accepted' WHEN 'reject' THEN 'rejected' WHEN 'override' THEN 'overridden'
+            ELSE CASE WHEN cur.run_id IS NULL THEN 'superseded' ELSE 'pending' END END AS status,
+       d.decision_id, d.override_value
+FROM review_changes c
+LEFT JOIN dec d ON d.change_id = c.change_id
+LEFT JOIN cur ON cur.doc_key = c.doc_key AND cur.run_id = c.run_id AND cur.doc_id = c.doc_id
+"""
+
+
+def list_changes(con: duckdb.DuckDBPyConnection, *, run_id: str | None = None, doc_id: str | None = None,
+                 entity: str | None = None, status: str | None = None, change_id: str | None = None) -> list[Change]:
+    """Queued changes, filtered, in table order then row order."""
+    conds, params = [], []
+    for col, val in (("run_id", run_id), ("doc_id", doc_id), ("entity", entity), ("status", status),
+                     ("change_id", change_id)):
+        if val is not None:
+            conds.append(f"{col} = ?")
+            params.append(val)
+    where = " WHERE " + " AND ".join(conds) if conds else ""
+    rows = con.execute(f"SELECT * FROM ({CHANGES_SQL}){where}", params).fetchall()
+    order = {e: i for i, e in enumerate(TABLE_ORDER)}
+    out = [Change(*r[:16], as_bbox(r[16]), r[17], r[18], as_bbox(r[19]), *r[20:]) for r in rows]
+    return sorted(out, key=lambda c: (c.doc_key, c.run_id, order.get(c.entity, 99),
+                                      c.new_row_no if c.new_row_no is not None else c.old_row_no or 0,
+                                      c.field or ""))
+
+
+def get_change(con: duckdb.DuckDBPyConnection, change_id: str) -> Change:
+    found = list_changes(con, change_id=change_id)
+    if not found:
+        raise ReviewError(f"ingen ändring med id {change_id!r} (no such change)")
+    return found[0]
+
+
+# ----- overrides ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Override:
+    """An override standing on a published field."""
+
+    decision_id: str
+    doc_key: str
+    entity: str
+    entity_key: str
+    field: str
+    value: str
+    reviewer: str
+    decided_at: datetime
+    comment: str | None
+
+
+def standing_overrides(con: duckdb.DuckDBPyConnection, key: str | None = None) -> list[Override]:
+    """Overrides not lifted and not replaced by a newer override of the same field."""
+    rows = con.execute(
+        "SELECT decision_id, doc_key, entity, entity_key, field, override_value, reviewer, decided_at, comment FROM ("
+        "  SELECT d.*, row_number() OVER (PARTITION BY d.doc_key, d.entity, d.entity_key, d.field "
+        "      ORDER BY d.decided_at DESC, d.decision_id DESC) AS rk FROM review_decisions d "
+        "  WHERE d.decision = 'override' AND (? IS NULL OR d.doc_key = ?)) o "
+        "WHERE rk = 1 AND NOT EXISTS (SELECT 1 FROM review_decisions l WHERE l.lifts = o.decision_id) "
+        "ORDER BY doc_key, entity, entity_key, field", [key, key]).fetchall()
+    return [Override(*r) for r in rows]
+
+
+def active_overrides(con: duckdb.DuckDBPyConnection, key: str) -> dict[tuple[str, str], dict[str, Any]]:
+    """(entity, natural key) -> {field: typed value} of the overrides standing on a logical document."""
+    out: dict[tuple[str, str], dict[str, Any]] = {}
+    types = None
+    for o in standing_overrides(con, key):
+        types = types or column_types(con)
+        out.setdefault((o.entity, o.entity_key), {})[o.field] = parse_value(o.value, types[run_table(o.entity)][o.field],
+                                                                           run_table(o.entity), o.field)
+    return out
+
+
+def column_types(con: duckdb.DuckDBPyConnection) -> dict[str, dict[str, str]]:
+    from warehouse.load import table_columns
+
+    return {t: {c: col.type for c, col in cols.items()} for t, cols in table_columns(con).items()}
+
+
+def parse_value(text: str, type_name: str, table: str, fld: str) -> Any:
+    """A steward's typed value for a column: Swedish number formats accepted ("1 163,6", "−5"); refused with the
+    reason when it does not fit the column or breaks its constraint."""
+    from warehouse.rows import Unfit, check_for, fit
+
+    t = type_name.upper()
+    s = (text or "").strip()
+    if not s:
+        raise ReviewError("ett värde krävs (a value is required)")
+    try:
+        if t in ("INTEGER", "BIGINT", "SMALLINT") or t.startswith("DECIMAL"):
+            s2 = re.sub(r"[\s\u00a0\u202f]", "", s).replace("−", "-").replace(",", ".")
+            try:
+                value: Any = Decimal(s2)
+            except InvalidOperation:
+                raise ReviewError(f"{text!r} är inte ett tal (not a number)") from None
+        elif t == "BOOLEAN":
+            low = s.lower()
+            if low not in ("ja", "nej", "true", "false"):
+                raise ReviewError(f"{text!r}: skriv ja eller nej (yes/no expected)")
+            value = low in ("ja", "true")
+        elif t == "VARCHAR":
+            value = s
+        else:
+            raise ReviewError(f"fältet {fld} ({type_name}) kan inte ersättas här (cannot be overridden)")
+        v = fit(value, t)
+        check = check_for(table, fld)
+        if v is not None and check is not None and not check.test(v):
+            raise ReviewError(f"{text!r}: {check.says}")
+        return v
+    except Unfit as exc:
+        raise ReviewError(f"{text!r} passar inte fältet {fld}: {exc}") from None
+
+
+# ----- decisions ------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Decision:
+    """A steward's decision as recorded."""
+
+    decision_id: str
+    change_id: str | None
+    decision: str
+    reviewer: str
+    decided_at: datetime
+    comment: str | None
+    override_value: str | None = None
+    lifts: str | None = None
+
+
+def record_decision(con: duckdb.DuckDBPyConnection, *, run_id: str, doc_id: str, key: str, entity: str,
+                    entity_key: str, fld: str | None, old: str | None, new: str | None, decision: str,
+                    reviewer: str, comment: str | None, override_value: str | None = None,
+                    change_id: str | None = None, lifts: str | None = None) -> Decision:
+    """Append one row to review_decisions (never updated, never deleted)."""
+    if not reviewer or not reviewer.strip():
+        raise ReviewError("granskarens namn saknas (reviewer required)")
+    d = Decision(uuid.uuid4().hex, change_id, decision, reviewer.strip(), now_utc(), (comment or "").strip() or None,
+                 override_value, lifts)
+    con.execute(
+        "INSERT INTO review_decisions (decision_id, run_id, entity, entity_key, field, old_value, new_value, decision, "
+        "override_value, reviewer, decided_at, comment, change_id, doc_id, doc_key, lifts) "
+        "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?,?,?,?)",
+        [d.decision_id, run_id, entity, entity_key, fld, old, new, decision, override_value, d.reviewer,
+         d.decided_at, d.comment, change_id, doc_id, key, lifts])
+    return d
+
+
+def find_published(con: duckdb.DuckDBPyConnection, key: str, entity: str, entity_key: str) -> Row | None:
+    """The published row of a logical document with this natural key."""
+    return keyed(published_rows(con, key, [entity])).get((entity, entity_key))
+
+
+def set_published_value(con: duckdb.DuckDBPyConnection, row: Row, fld: str, value: Any) -> None:
+    """Set one field of a published row (the field name is checked against the table's columns)."""
+    if fld not in columns(con, pub_table(row.entity)):
+        raise ReviewError(f"{row.entity} har inget fält {fld!r} (no such field)")
+    where, params = row_where(row)
+    con.execute(f"UPDATE {quote(pub_table(row.entity))} SET {quote(fld)} = ? WHERE {where}", [value, *params])
+
+
+def copy_field_from_run(con: duckdb.DuckDBPyConnection, row: Row, fld: str, run_id: str, doc_id: str, row_no: int
+                        ) -> None:
+    """Set a published field (and its printed form and provenance) to what a run extracted."""
+    spec = SPECS[row.entity]
+    names = [fld] + [f for f, v in spec.forms.items() if v == fld]
+    cond, params = row_where(replace_ref(row, run_id=run_id, doc_id=doc_id, row_no=row_no))
+    src = rows_from(con, row.entity, run_table(row.entity), "run_provenance", cond, params)
+    if not src:
+        raise ReviewError(f"raden finns inte längre i körning {run_id} (the run's row is gone)")
+    for n in names:
+        set_published_value(con, row, n, src[0].values.get(n))
+        con.execute("DELETE FROM pub_provenance WHERE run_id = ? AND doc_id = ? AND entity = ? AND row_no = ? "
+                    "AND field = ?", [row.ref.run_id, row.ref.doc_id, prov_entity(row), row.ref.row_no, n])
+        s = src[0].prov.get(n)
+        if s is not None:
+            con.execute("INSERT INTO pub_provenance (run_id, doc_id, entity, row_no, field, page, bbox, printed) "
+                        "VALUES (?,?,?,?,?,?,?,?)", [row.ref.run_id, row.ref.doc_id, prov_entity(row), row.ref.row_no, n,
+                                                     s.page, list(s.bbox) if s.bbox else None, s.printed])
+
+
+def decide(con: duckdb.DuckDBPyConnection, change_id: str, decision: str, reviewer: str, comment: str | None = None,
+           value: str | None = None) -> Decision:
+    """Accept, reject or override a pending change: record the decision and update the published state."""
+    if decision not in DECISIONS:
+        raise ReviewError(f"okänt beslut {decision!r} (accept, reject or override)")
+    c = get_change(con, change_id)
+    if c.status != "pending":
+        raise ReviewError(f"ändringen är inte väntande utan {c.status} (the change is {c.status}, not pending)")
+    override_value = None
+    if decision == "override":
+        if c.kind != "changed":
+            raise ReviewError("bara ett ändrat värde kan ersättas (only a changed value can be overridden)")
+        typed = parse_value(value or "", column_types(con)[run_table(c.entity)][c.field], run_table(c.entity), c.field)
+        override_value = display(typed)
+    row = None
+    if c.kind != "added":
+        row = find_published(con, c.doc_key, c.entity, c.entity_key)
+        if row is None:
+            raise ReviewError(f"den publicerade raden {c.entity_key} saknas (published row missing)")
+    if decision == "accept":
+        if c.kind == "changed":
+            copy_field_from_run(con, row, c.field, c.run_id, c.doc_id, c.new_row_no)
+        elif c.kind == "added":
+            new = keyed(rows_from(con, c.entity, run_table(c.entity), "run_provenance", "run_id = ? AND doc_id = ?",
+                                  [c.run_id, c.doc_id])).get((c.entity, c.entity_key))
+            if new is None:
+                raise ReviewError(f"raden {c.entity_key} finns inte i körning {c.run_id} (the run's row is gone)")
+            insert_published(con, [new])
+        else:
+            delete_published(con, row)
+    elif decision == "override":
+        set_published_value(con, row, c.field, typed)
+    return record_decision(con, run_id=c.run_id, doc_id=c.doc_id, key=c.doc_key, entity=c.entity,
+                           entity_key=c.entity_key, fld=c.field, old=c.old_value, new=c.new_value, decision=decision,
+                           reviewer=reviewer, comment=comment, override_value=override_value, change_id=c.change_id)
+
+
+def table_digest(changes: Iterable[Change]) -> str:
+    """A short digest of a set of changes: a bulk accept names the changes the steward saw."""
+    return hashlib.sha256("\n".join(sorted(c.change_id for c in changes)).encode()).hexdigest()[:16]
+
+
+def bulk_accept(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, entity: str, reviewer: str, comment: str,
+                digest: str) -> list[Decision]:
+    """Accept every pending change of one table of one document in one run, with the steward's explanation.
+
+    Refused without an explanation, and when the pending changes are not exactly the ones the steward saw (`digest`).
+    """
+    if not comment or not comment.strip():
+        raise ReviewError("en förklaring krävs för att godkänna hela tabellen (an explanation is required)")
+    pending = list_changes(con, run_id=run_id, doc_id=doc_id, entity=entity, status="pending")
+    if not pending:
+        raise ReviewError("inga väntande ändringar i tabellen (no pending changes)")
+    if table_digest(pending) != digest:
+        raise ReviewError("ändringarna har ändrats sedan sidan visades (the changes differ from those shown)")
+    return [decide(con, c.change_id, "accept", reviewer, comment) for c in pending]
+
+
+def lift_override(con: duckdb.DuckDBPyConnection, decision_id: str, reviewer: str, comment: str | None = None
+                  ) -> Decision:
+    """Lift a standing override: the published field goes back to what the latest extraction says."""
+    found = [o for o in standing_overrides(con) if o.decision_id == decision_id]
+    if not found:
+        raise ReviewError(f"ingen gällande ersättning med id {decision_id!r} (no standing override)")
+    o = found[0]
+    row = find_published(con, o.doc_key, o.entity, o.entity_key)
+    if row is None:
+        raise ReviewError(f"den publicerade raden {o.entity_key} saknas (published row missing)")
+    copy_field_from_run(con, row, o.field, row.ref.run_id, row.ref.doc_id, row.ref.row_no)
+    extracted = find_published(con, o.doc_key, o.entity, o.entity_key)
+    return record_decision(con, run_id=row.ref.run_id, doc_id=row.ref.doc_id, key=o.doc_key, entity=o.entity,
+                           entity_key=o.entity_key, fld=o.field, old=o.value,
+                           new=display(extracted.values.get(o.field)) if extracted else None, decision="accept",
+                           reviewer=reviewer, comment=comment or f"lifts override {decision_id}", lifts=decision_id)
+
+
+def decisions(con: duckdb.DuckDBPyConnection, limit: int = 500) -> list[dict[str, Any]]:
+    """The audit trail, newest first."""
+    cur = con.execute("SELECT * FROM review_decisions ORDER BY decided_at DESC, decision_id DESC LIMIT ?", [limit])
+    names = [d[0] for d in cur.description]
+    return [dict(zip(names, r)) for r in cur.fetchall()]
+
+
+def replace_ref(row: Row, **kw: Any) -> Row:
+    return replace(row, ref=replace(row.ref, **kw))
