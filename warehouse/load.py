@@ -197,6 +197,8 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunSummary, progress: Progress
         for table in sorted(rows.tables):
             insert_rows(con, table, tables[table], rows.tables[table])
             progress(f"table:{table}")
+        from pipeline.review import queue_changes
+        queue_changes(con, run.run_id)  # publish first versions, queue changes to published ones for review
         progress("commit")
         con.execute("COMMIT")
     except BaseException:
