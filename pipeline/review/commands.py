@@ -70,10 +70,10 @@ def cmd_review(args: argparse.Namespace) -> int:
             elif args.action == "accept" and args.table and not args.ids:
                 from pipeline.review.store import table_digest
 
-                pending = list_changes(snap.con, run_id=args.run, doc_id=args.doc, entity=args.table,
-                                       status="pending")
                 if not args.run or not args.doc:
                     raise ReviewError("bulk accept needs --run, --doc and --table")
+                pending = list_changes(snap.con, run_id=args.run, doc_id=args.doc, entity=args.table,
+                                       status="pending")
                 done = bulk_accept(snap.con, args.run, args.doc, args.table, reviewer, args.comment or "",
                                    table_digest(pending))
             else:
@@ -95,7 +95,13 @@ def cmd_serve(args: argparse.Namespace) -> int:
 
     from pipeline.web.app import ServeConfig, create_app, load_stewards
 
-    stewards = load_stewards(args.config, os.environ)
+    from pipeline.web.app import ConfigError
+
+    try:
+        stewards = load_stewards(args.config, os.environ)
+    except (ConfigError, OSError, ValueError) as exc:
+        print(f"muni serve: {exc}", file=sys.stderr)
+        return 2
     if args.read_only:
         stewards = {}
     elif not stewards:

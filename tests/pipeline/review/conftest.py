@@ -12,6 +12,7 @@ from tests.warehouse.truth_run import truth_run
 from warehouse.load import publish_run
 
 VP = "amn-vp-2022"
+SAMPLE_PDFS = Path(__file__).resolve().parents[3] / "samples" / "pdfs"
 
 
 def perturb(stem: str, records: list) -> None:
@@ -37,18 +38,34 @@ def run_at(run_id: str, day: int, mutate=None, code_version: str = "truth"):
     return truth_run(run_id, datetime(2023, 3, day, tzinfo=timezone.utc), code_version, mutate)
 
 
+_BUILT: dict[str, Path] = {}
+
+
+def build_queued(tmp_path_factory) -> Path:
+    """Baseline run `r1` (truth), then `r2` (perturbed), built once per session; the samples' PDFs in the store."""
+    if "path" not in _BUILT:
+        from pipeline.pdfstore import keep_pdf
+        from pipeline.pdfstore import file_sha256
+
+        path = tmp_path_factory.mktemp("review") / "warehouse.duckdb"
+        publish_run(path, run_at("r1", 1))
+        publish_run(path, run_at("r2", 2, perturb, "truth+perturbed"))
+        for pdf in sorted(SAMPLE_PDFS.glob("*.pdf")):
+            keep_pdf(path, file_sha256(pdf), pdf)
+        _BUILT["path"] = path
+    return _BUILT["path"]
+
+
 @pytest.fixture(scope="session")
 def queued_warehouse(tmp_path_factory) -> Path:
-    """Baseline run `r1` (truth), then `r2` (perturbed): its changes wait for review. Copy it before writing."""
-    path = tmp_path_factory.mktemp("review") / "warehouse.duckdb"
-    publish_run(path, run_at("r1", 1))
-    publish_run(path, run_at("r2", 2, perturb, "truth+perturbed"))
-    return path
+    """The queued warehouse, shared: copy it before writing (fixture `warehouse`)."""
+    return build_queued(tmp_path_factory)
 
 
 @pytest.fixture
 def warehouse(queued_warehouse, tmp_path) -> Path:
-    """A private copy of the queued warehouse."""
+    """A private copy of the queued warehouse, with its PDF store."""
     target = tmp_path / "warehouse.duckdb"
     shutil.copyfile(queued_warehouse, target)
+    shutil.copytree(queued_warehouse.parent / "pdfs", tmp_path / "pdfs")
     return target
