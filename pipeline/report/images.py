@@ -12,7 +12,7 @@ from pathlib import Path
 from extractors.render import BBox, crop_highlighted, render_page_image, union_bbox
 from pipeline.report.data import EvidenceItem, ReportFinding
 
-MARGIN_PT = (200.0, 30.0)  # wide sideways: the row's label is usually left of its figure
+MARGIN_PT = (10_000.0, 30.0)  # the whole width of the page (the row's label is left of its figure), 30 pt above/below
 SCALE = 2.0
 
 
@@ -34,18 +34,19 @@ class EvidenceImage:
         return round(self.width_px / SCALE * 4 / 3)
 
 
-def grow(b: BBox, by: float) -> BBox:
-    return (b[0] - by, b[1] - by, b[2] + by, b[3] + by)
+def grow(b: BBox, by: tuple[float, float]) -> BBox:
+    """`b` widened by (horizontal, vertical) points."""
+    return (b[0] - by[0], b[1] - by[1], b[2] + by[0], b[3] + by[1])
 
 
 def overlaps(a: BBox, b: BBox) -> bool:
     return a[0] <= b[2] and b[0] <= a[2] and a[1] <= b[3] and b[1] <= a[3]
 
 
-def evidence_regions(evidence: list[EvidenceItem], margin: float = MARGIN_PT[1]
+def evidence_regions(evidence: list[EvidenceItem], margin: tuple[float, float] = MARGIN_PT
                      ) -> list[tuple[str, int, BBox, list[EvidenceItem]]]:
-    """(doc_id, page, region, items) per picture: boxes on one page whose crops would overlap (vertically within
-    `margin`, horizontally anywhere near) are merged."""
+    """(doc_id, page, region, items) per picture: boxes on one page whose crops (`margin` around) would overlap
+    are merged."""
     regions: list[tuple[str, int, BBox, list[EvidenceItem]]] = []
     for e in evidence:
         if not (e.doc_id and e.page and e.bbox):
