@@ -135,6 +135,10 @@ def samples(tmp_path_factory):
     return ingested_samples(tmp_path_factory)
 
 
+SAME_WORKER = pytest.mark.xdist_group(name="sample-ingest")  # with the other tests of the sample ingest (xdist)
+
+
+@SAME_WORKER
 def test_ingest_writes_the_samples_known_findings(samples):
     path, run = samples
     con = duckdb.connect(str(path), read_only=True)
@@ -145,6 +149,7 @@ def test_ingest_writes_the_samples_known_findings(samples):
     assert sorted(list(r) for r in rows) == json.loads(GOLDEN.read_text(encoding="utf-8"))
 
 
+@SAME_WORKER
 def test_samples_findings_from_the_warehouse_equal_those_from_extraction(samples):
     path, run = samples
     expected = {f.finding_id: canonical(f) for f in run_rules(docs_of_run(run))}

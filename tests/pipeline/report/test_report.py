@@ -69,6 +69,9 @@ def highlight_pixels(png: bytes) -> int:
     return int((img == np.array(HIGHLIGHT_RGB, dtype=np.uint8)).all(axis=2).sum())
 
 
+pytestmark = pytest.mark.xdist_group(name="sample-ingest")  # with the other tests of the sample ingest (xdist)
+
+
 @pytest.fixture(scope="module")
 def report(tmp_path_factory):
     path, run = ingested_samples(tmp_path_factory)
