@@ -24,11 +24,9 @@ def truth_warehouse(tmp_path_factory) -> Path:
 @pytest.fixture(scope="session")
 def sample_ingest(tmp_path_factory):
     """The real pipeline over samples/pdfs (extraction as far as it is written today): (warehouse, run)."""
-    from pipeline.ingest import ingest
+    from tests.pipeline.report.sample_warehouse import ingested_samples
 
-    path = tmp_path_factory.mktemp("samples") / "warehouse.duckdb"
-    run = ingest([SAMPLE_PDFS], path)
-    return path, run
+    return ingested_samples(tmp_path_factory)  # one ingest per session, shared with the report tests
 
 
 def fingerprint(path: Path) -> dict[str, list[tuple]]:
