@@ -203,6 +203,17 @@ def row_key(row: Row, rows: Iterable[Row]) -> str:
 
 # ----- the diff -------------------------------------------------------------------------------------------
 
+def source_of(row: Row, name: str, spec: EntitySpec) -> FieldSource:
+    """Where a field was printed: its own provenance, else the row's box and its printed-form field (a figure)."""
+    src = row.prov.get(name)
+    if src is not None:
+        return src
+    form = next((f for f, v in spec.forms.items() if v == name), None)
+    if form is not None and row.values.get(form) is not None:
+        return FieldSource(row.ref.page, row.ref.bbox, str(row.values[form]))
+    return FieldSource()
+
+
 def field_changes(old: Row, new: Row, skip: frozenset[str] = frozenset()) -> list[FieldChange]:
     """The fields of two matched rows that differ, as value or form changes (fields in `skip` are left out)."""
     spec = SPECS.get(new.entity) or EntitySpec(new.entity, ())
@@ -213,7 +224,7 @@ def field_changes(old: Row, new: Row, skip: frozenset[str] = frozenset()) -> lis
     out = []
     for n in names:
         o, w = old.values.get(n), new.values.get(n)
-        os_, ns = old.prov.get(n, FieldSource()), new.prov.get(n, FieldSource())
+        os_, ns = source_of(old, n, spec), source_of(new, n, spec)
         if n in value_changed:
             out.append(FieldChange(n, "value", o, w, os_, ns))
         elif n in spec.forms:
@@ -221,7 +232,8 @@ def field_changes(old: Row, new: Row, skip: frozenset[str] = frozenset()) -> lis
                 continue  # printed with its value's change
             if o != w:
                 out.append(FieldChange(n, "form", o, w, os_, ns))
-        elif os_.printed is not None and ns.printed is not None and os_.printed != ns.printed:
+        elif n in old.prov and n in new.prov and os_.printed is not None and ns.printed is not None \
+                and os_.printed != ns.printed:
             out.append(FieldChange(n, "form", o, w, os_, ns))
     return out
 
