@@ -243,3 +243,25 @@ def test_every_value_is_escaped():
                   title="<script>alert(1)</script>", message="\"><img src=x onerror=alert(1)>")
     assert "<script>alert" not in html and "&lt;script&gt;" in html and "<img src=x" not in html
     assert "&lt;b&gt;x&lt;/b&gt;" in html
+
+
+def test_the_findings_of_a_run_with_their_evidence_crops(warehouse):
+    from warehouse.snapshot import writing
+
+    with writing(warehouse) as snap:
+        page, bbox, printed = snap.con.execute(
+            "SELECT page, bbox, printed FROM provenance WHERE entity = 'risks' AND field = 'risk_value' "
+            "AND doc_id = ? LIMIT 1", [VP_ID]).fetchone()
+        snap.con.execute(
+            "INSERT INTO findings (finding_id, run_id, rule_id, severity, doc_id, entity, entity_key, expected, actual, "
+            "message, evidence) VALUES ('f1', 'r2', 'RISK_RV_PRODUCT', 'error', ?, 'risks', 'risk 3', '8', '6', "
+            "'RV <b>≠</b> S × K', [{'doc_id': ?, 'field': 'risk_value', 'page': ?, 'bbox': ?, 'printed': ?}])",
+            [VP_ID, VP_ID, page, bbox, printed])
+        snap.publish = True
+    c = client(warehouse)
+    html = c.get("/runs/r2/findings")
+    assert html.status_code == 200 and "Avvikelser i körning r2: 1" in html.text
+    assert "RV &lt;b&gt;≠&lt;/b&gt; S × K" in html.text
+    r = c.get("/findings/r2/f1/0.png")
+    assert r.status_code == 200 and r.content[:4] == b"\x89PNG"
+    assert c.get("/findings/r2/f1/1.png").status_code == 404
