@@ -21,7 +21,7 @@ from typing import Any, Iterable
 import duckdb
 
 from pipeline.review.diff import (IDENTITY, SPECS, TABLE_ORDER, FieldSource, Row, RowDiff, RowRef, diff_rows,
-                                  display, key_fields, keyed)
+                                  display, keyed)
 
 SYSTEM = "system"
 DECISIONS = ("accept", "reject", "override")

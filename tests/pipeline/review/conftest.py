@@ -44,8 +44,7 @@ _BUILT: dict[str, Path] = {}
 def build_queued(tmp_path_factory) -> Path:
     """Baseline run `r1` (truth), then `r2` (perturbed), built once per session; the samples' PDFs in the store."""
     if "path" not in _BUILT:
-        from pipeline.pdfstore import keep_pdf
-        from pipeline.pdfstore import file_sha256
+        from pipeline.pdfstore import file_sha256, keep_pdf
 
         path = tmp_path_factory.mktemp("review") / "warehouse.duckdb"
         publish_run(path, run_at("r1", 1))
