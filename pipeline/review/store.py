@@ -366,7 +366,9 @@ def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> ReviewSummary:
         "AND p.doc_id = e.doc_id) ORDER BY e.doc_id", [run_id]).fetchall()
     out = []
     for doc_id, doc_type, year, committee in docs:
-        key = doc_key(doc_type, year, committee)
+        known = con.execute("SELECT doc_key FROM publications WHERE doc_id = ? ORDER BY published_at LIMIT 1",
+                            [doc_id]).fetchone()
+        key = known[0] if known else doc_key(doc_type, year, committee)  # a re-extraction keeps its identity
         against = current_publication(con, key)
         if against is None:
             out.append(publish_baseline(con, run_id, doc_id, key))

@@ -186,3 +186,13 @@ def test_published_money_stays_exact(warehouse):
     decide_(warehouse, c, "override", "1 163,65")
     assert q(warehouse, "SELECT value_sek FROM budget_lines WHERE run_id = ? AND row_no = ?",
              [c.run_id, c.new_row_no]) == [(Decimal("1163.6500"),)]
+
+
+def test_a_reextraction_that_reads_another_year_stays_the_same_logical_document(warehouse):
+    run = run_at("r5", 5, perturb)
+    vp = run.outcomes[0]
+    run.outcomes[0] = dataclasses.replace(vp, extraction=dataclasses.replace(vp.extraction, year=2023))
+    publish_run(warehouse, run)
+    assert q(warehouse, "SELECT doc_key, basis FROM publications WHERE run_id = 'r5' AND doc_id = ?", [VP_ID]) == [
+        ("VP-2022-Arbetsmarknadsnämnden", "reextraction")]
+    assert q(warehouse, "SELECT count(*) FROM risks WHERE doc_id = ?", [VP_ID]) == [(66,)]  # not published twice
