@@ -8,14 +8,6 @@ from pathlib import Path
 DEFAULT_WAREHOUSE = Path("data/warehouse.duckdb")
 
 
-def cmd_ingest(args: argparse.Namespace) -> int:
-    from pipeline.ingest import format_summary, ingest
-
-    run = ingest(args.paths, args.warehouse)
-    print(format_summary(run))
-    return 0
-
-
 def parse_params(items: list[str] | None) -> dict[str, object] | None:
     """`--param name=value` pairs for `$name` in the SQL; whole numbers become integers."""
     if not items:
@@ -143,10 +135,8 @@ def format_table(cols: list[str], rows: list[tuple], max_width: int = 0) -> str:
 def build_parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="muni", description="Extract, check and publish figures from municipal VP/VB PDFs.")
     sub = ap.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("ingest", help="ingest every PDF under PATH into the warehouse")
-    p.add_argument("paths", nargs="+", type=Path, metavar="PATH")
-    p.add_argument("--warehouse", type=Path, default=DEFAULT_WAREHOUSE)
-    p.set_defaults(func=cmd_ingest)
+    from flows.commands import add_commands as add_flow_commands
+    add_flow_commands(sub, DEFAULT_WAREHOUSE)  # ingest, schedule
     q = sub.add_parser("query", help="run a read-only SQL query against the warehouse",
                        description="Read-only SQL against the published warehouse (see docs/queries.md). "
                                    "Named parameters: $name in the SQL, --param name=value on the command line.")

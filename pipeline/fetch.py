@@ -245,3 +245,37 @@ def save_fetch_states(warehouse_path: Path | str, results: list[FetchResult]) ->
         tmp = path.with_name(f".{STATE_FILE}.{os.getpid()}.tmp")
         tmp.write_text(json.dumps({k: asdict(v) for k, v in sorted(states.items())}, indent=1), encoding="utf-8")
         os.replace(tmp, path)
+
+
+# ----- sources to inputs ----------------------------------------------------------------------------------
+
+def fetch_input(result: FetchResult, hints) -> "InputDoc":
+    """A run's input from a fetch: the stored PDF, or the failure with its reason."""
+    from pipeline.ingest import InputDoc
+
+    if result.status == "failed":
+        return InputDoc(result.url, None, hints, (result.reason or "fetch_failed", result.detail or ""), result.sha256)
+    return InputDoc(result.url, result.path, hints, sha256=result.sha256)
+
+
+def inputs_from_sources(sources, settings: FetchSettings, warehouse_path: Path | str,
+                        fetcher: Callable[..., FetchResult] = fetch) -> tuple[list["InputDoc"], list[FetchResult]]:
+    """Every input of a run: local PDFs found under the local sources, and each URL fetched (validators saved)."""
+    from pipeline.ingest import InputDoc, discover_pdfs
+
+    inputs: list[InputDoc] = []
+    results: list[FetchResult] = []
+    states = read_fetch_states(warehouse_path)
+    client = make_client(settings)
+    try:
+        for src in sources:
+            if src.kind == "local":
+                inputs.extend(InputDoc(p.resolve().as_uri(), p, src.hints) for p in discover_pdfs([src.location]))
+                continue
+            result = fetcher(src.location, warehouse_path, states.get(src.location), settings, client=client)
+            results.append(result)
+            inputs.append(fetch_input(result, src.hints))
+    finally:
+        client.close()
+    save_fetch_states(warehouse_path, results)
+    return inputs, results

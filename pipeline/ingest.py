@@ -1,29 +1,35 @@
 """Ingest: find PDFs, content-address them, inspect them, extract them, and load the run into the warehouse.
 
-This is the pipeline the nightly flow and `muni ingest` both run:
+This is the pipeline the nightly flow (flows/nightly.py) and `muni ingest` both run, in three phases:
 
-    discover -> sha256 -> (known bytes and code? skip) -> inspect -> extract -> link across documents -> load
+    plan:    inputs -> sha256 -> (known bytes and code? skip) -> inspect         against the published warehouse
+    extract: each document to extract in its own worker process (pipeline.workers), with time/memory limits
+    load:    under the writer lock: re-check the plan, link across documents, load, review, checks, publish
 
 A document is extracted when its bytes are new, or when the extraction code changed since it was last
-extracted (`code_version`: the package version plus a digest of the extraction sources). A run that finds
-nothing to add (same bytes, same code, failures already recorded) writes nothing at all, so re-ingesting is
-idempotent. Everything else goes into the warehouse in one transaction, in a copy that is swapped in
-atomically (warehouse.snapshot): readers never wait and never see half a run.
+extracted (`code_version`: the package version plus a digest of the extraction sources): the cache key is
+sha256 + code version, held by the warehouse itself. A run that finds nothing to add (same bytes, same code,
+failures already recorded) writes nothing at all, so re-ingesting is idempotent. Extraction runs outside the
+writer lock, planned against a read-only view; the load re-reads what the warehouse knows under the lock and
+adjusts the plan if another writer got there first. Everything goes into the warehouse in one transaction, in
+a copy that is swapped in atomically (warehouse.snapshot): readers never wait and never see half a run.
 """
 from __future__ import annotations
 
 import hashlib
 import traceback
 import uuid
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
 from functools import lru_cache
 from pathlib import Path
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from extractors.pdf import inspect_pdf
 from pipeline import CODE_VERSION
 from pipeline.records import Problem, Record
+from pipeline.sources import Hints
 
 if TYPE_CHECKING:
     from pipeline.extract import DocumentExtraction
@@ -59,6 +65,7 @@ class DocumentOutcome:
     page_count: int = 0
     first_text: str = ""
     extraction: ExtractionResult | None = None
+    changed_source: bool = False  # new bytes where the same source_uri had other bytes before (a republished PDF)
 
 
 @dataclass
@@ -71,6 +78,12 @@ class RunSummary:
     finished_at: datetime | None = None
     outcomes: list[DocumentOutcome] = field(default_factory=list)
     recorded: bool = False  # False when the run found nothing to add and left the warehouse as it was
+    findings: dict[str, int] = field(default_factory=dict)  # severity -> findings the checks wrote for this run
+    review: Any = None  # pipeline.review.ReviewSummary: changes queued for review, auto-published
+    extracted_here: int = 0  # documents this process extracted (0: the run did no extraction work)
+    fetched: dict[str, int] = field(default_factory=dict)  # fetch status (fetched, not_modified, failed) -> URLs
+    report: Path | None = None  # index.html of the run's findings report
+    report_error: str | None = None  # why the report could not be written (the load stands)
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -133,14 +146,16 @@ def doc_id_for(sha256: str) -> str:
 
 
 def process_file(path: Path, known_sha256: set[str] | frozenset[str],
-                 extracted_sha256: set[str] | frozenset[str] | None = None) -> DocumentOutcome:
+                 extracted_sha256: set[str] | frozenset[str] | None = None,
+                 source_uri: str | None = None) -> DocumentOutcome:
     """Hash and inspect one file: new bytes, known bytes to re-extract (new code), unchanged, or failed.
 
     `known_sha256` are the documents the warehouse holds; `extracted_sha256` those already extracted by the
     current code (default: all known ones). Unchanged bytes are recognised without opening the PDF.
+    `source_uri` is where the bytes came from (default: the file's own `file://` URI).
     """
     extracted = known_sha256 if extracted_sha256 is None else extracted_sha256
-    uri = path.resolve().as_uri()
+    uri = source_uri or path.resolve().as_uri()
     try:
         data = path.read_bytes()
     except OSError as exc:
@@ -239,7 +254,244 @@ def link_run(pairs: list[tuple[DocumentOutcome, "DocumentExtraction"]],
     return out
 
 
-# ----- the run --------------------------------------------------------------------------------------------
+# ----- inputs ---------------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class InputDoc:
+    """One file a run looks at: where it came from, where its bytes are, the source's hints.
+
+    `failure` (reason, detail) is set when the bytes could not be had (a fetch that failed); `sha256` when a
+    fetch already hashed them.
+    """
+
+    source_uri: str
+    path: Path | None
+    hints: Hints = Hints()
+    failure: tuple[str, str] | None = None
+    sha256: str | None = None
+
+
+def local_inputs(paths: Iterable[Path | str], hints: Hints = Hints()) -> list[InputDoc]:
+    """Every PDF under the given local files and folders, as inputs with their `file://` URI."""
+    return [InputDoc(p.resolve().as_uri(), p, hints) for p in discover_pdfs(paths)]
+
+
+def apply_hints(doc: "DocumentExtraction", hints: Hints) -> list[Problem]:
+    """Fill what extraction could not read (type, year, committee) from the source's hints; extraction wins a
+    disagreement, which is returned as a problem."""
+    info, problems, fill = doc.info, [], {}
+    for name in ("doc_type", "year", "committee"):
+        hinted, read = getattr(hints, name), getattr(info, name)
+        if hinted is None:
+            continue
+        if read is None:
+            fill[name] = hinted
+        elif read != hinted:
+            problems.append(Problem(None, None, f"sources.toml says {name} {hinted!r}, the document says {read!r}: "
+                                                f"the document's reading is kept"))
+    if fill:
+        doc.info = replace(info, **fill, evidence=f"{info.evidence}; from sources.toml: {sorted(fill)}")
+    return problems
+
+
+# ----- plan -----------------------------------------------------------------------------------------------
+
+@dataclass
+class Plan:
+    """A run before loading: each input's outcome, the extractions done so far, what the warehouse knew."""
+
+    run: RunSummary
+    inputs: list[InputDoc]
+    known: Any  # warehouse.load.KnownState the plan was made against
+    docs: dict[int, "DocumentExtraction"] = field(default_factory=dict)
+
+    def pending(self) -> list[int]:
+        """Indices of the documents still to extract."""
+        return [i for i, o in enumerate(self.run.outcomes) if o.status in ("new", "reextracted") and o.extraction is None]
+
+
+def plan_inputs(inputs: list[InputDoc], known: Any) -> list[DocumentOutcome]:
+    """Each input's outcome before extraction; the same bytes twice in one run are one document."""
+    outcomes, seen = [], set()
+    for inp in inputs:
+        if inp.failure is not None or inp.path is None:
+            reason, detail = inp.failure or ("unreadable", "no bytes")
+            outcomes.append(DocumentOutcome(inp.source_uri, inp.sha256, None, "failed", reason, detail))
+            continue
+        o = process_file(inp.path, known.documents | seen, known.extracted | seen, inp.source_uri)
+        if o.sha256 and o.status in ("new", "reextracted"):
+            seen.add(o.sha256)
+        if o.status == "new" and known.source_sha256.get(o.source_uri) not in (None, o.sha256):
+            o = replace(o, changed_source=True)
+        outcomes.append(o)
+    return outcomes
+
+
+def plan_outcomes(files: list[Path], documents: frozenset[str], extracted: frozenset[str]) -> list[DocumentOutcome]:
+    """Outcomes of local files against known documents and extractions (see plan_inputs)."""
+    from warehouse.load import KnownState
+
+    known = KnownState(frozenset(documents), frozenset(extracted), frozenset())
+    return plan_inputs([InputDoc(f.resolve().as_uri(), f) for f in files], known)
+
+
+def keep_pdfs(warehouse_path: Path | str, inputs: list[InputDoc], outcomes: list[DocumentOutcome]) -> None:
+    """Keep every readable PDF of the run in the content store, so reports can show its pages later.
+
+    Local files are copied, not hard-linked: a file rewritten in place (`make samples`) must not change the store.
+    """
+    from pipeline.pdfstore import keep_pdf, stored_pdf_path
+
+    for inp, o in zip(inputs, outcomes):
+        if o.status != "failed" and o.sha256 and inp.path is not None:
+            if not stored_pdf_path(warehouse_path, o.sha256).is_file():
+                keep_pdf(warehouse_path, o.sha256, data=inp.path.read_bytes())
+
+
+def plan_run(inputs: list[InputDoc], warehouse_path: Path | str, code_version: str | None = None) -> Plan:
+    """Plan a run against the published warehouse (read-only: no lock, readers and writers go on)."""
+    from warehouse.load import read_known_state
+
+    run = new_run(code_version=code_version)
+    known = read_known_state(warehouse_path, run.code_version)
+    run.outcomes = plan_inputs(inputs, known)
+    keep_pdfs(warehouse_path, inputs, run.outcomes)
+    return Plan(run, inputs, known)
+
+
+# ----- extract --------------------------------------------------------------------------------------------
+
+def default_workers() -> int:
+    """Worker processes for extraction: MUNI_WORKERS, else the machine's cores (at most 4)."""
+    import os
+
+    env = os.environ.get("MUNI_WORKERS")
+    return int(env) if env else max(1, min(4, os.cpu_count() or 1))
+
+
+def picklable(fn: object) -> bool:
+    """Whether `fn` can be sent to a worker process (a module-level function can, a closure cannot)."""
+    import pickle
+
+    try:
+        pickle.dumps(fn)
+        return True
+    except Exception:
+        return False
+
+
+def outcome_name(o: DocumentOutcome) -> str:
+    return o.source_uri.rsplit("/", 1)[-1]
+
+
+def extract_plan(plan: Plan, indices: list[int] | None = None, *, extract=None, workers: int | None = None,
+                 limits=None, reporter=None) -> Plan:
+    """Extract the plan's pending documents (or `indices`) in worker processes; each result goes into its outcome.
+
+    An `extract` that cannot be sent to a worker (a test's closure) runs in this process, without isolation.
+    """
+    from pipeline.workers import WorkerLimits, extract_in_workers
+
+    todo = plan.pending() if indices is None else indices
+    if not todo:
+        return plan
+    workers = default_workers() if workers is None else workers
+    if extract is not None and not picklable(extract):
+        workers = 0
+    names = {plan.inputs[i].path: outcome_name(plan.run.outcomes[i]) for i in todo}
+    if reporter is not None:
+        reporter.planned([(outcome_name(plan.run.outcomes[i]), plan.run.outcomes[i].page_count) for i in todo])
+    results = extract_in_workers(
+        [plan.inputs[i].path for i in todo], workers, limits or WorkerLimits.from_env(), extract,
+        on_done=(lambda p, r: reporter.finished(names[p], r.status, r.error)) if reporter else None,
+        on_start=(lambda p: reporter.started(names[p])) if reporter else None)
+    if reporter is not None:
+        reporter.close()
+    return fold_extractions(plan, todo, [(doc, result) for _, doc, result in results])
+
+
+def fold_extractions(plan: Plan, indices: list[int], results: list[tuple["DocumentExtraction | None", ExtractionResult]]
+                     ) -> Plan:
+    """Put each extraction into its outcome (with the source's hints applied); wherever it ran."""
+    for i, (doc, result) in zip(indices, results):
+        if doc is not None:
+            hint_problems = apply_hints(doc, plan.inputs[i].hints)
+            result = extraction_result(doc)
+            result = replace(result, problems=result.problems + hint_problems)
+            plan.docs[i] = doc
+        plan.run.outcomes[i] = replace(plan.run.outcomes[i], extraction=result)
+    plan.run.extracted_here += len(indices)
+    return plan
+
+
+# ----- load -----------------------------------------------------------------------------------------------
+
+def reconcile(outcomes: list[DocumentOutcome], planned: Any, now: Any) -> tuple[list[DocumentOutcome], list[int]]:
+    """The plan's outcomes corrected for what the warehouse knows `now` (under the writer lock).
+
+    Bytes another run extracted meanwhile become `unchanged` (their extraction is dropped); new bytes another run
+    registered become `reextracted`; bytes the plan skipped but the warehouse no longer has extracted (it was
+    replaced meanwhile) are returned as indices to plan and extract again.
+    """
+    out, stale = [], []
+    in_run = {o.sha256 for o in outcomes if o.status in ("new", "reextracted") and o.sha256}
+    for i, o in enumerate(outcomes):
+        if o.status in ("new", "reextracted") and o.sha256 in now.extracted:
+            o = replace(o, status="unchanged", extraction=None, changed_source=False)
+        elif o.status == "new" and o.sha256 in now.documents:
+            o = replace(o, status="reextracted")
+        elif o.status == "reextracted" and o.sha256 not in now.documents:
+            o = replace(o, status="new")
+        elif o.status == "unchanged" and o.sha256 not in now.extracted and o.sha256 not in in_run:
+            stale.append(i)
+        out.append(o)
+    return out, stale
+
+
+def load_plan(plan: Plan, warehouse_path: Path | str, *, extract=None, workers: int | None = None, limits=None,
+              reporter=None, progress: Callable[[str], None] | None = None) -> RunSummary:
+    """Take the writer lock, re-check the plan, link, load, queue changes for review, run the checks, publish."""
+    from pipeline.checks.store import run_checks
+    from warehouse.load import known_state, load_run, published_vp_controls
+    from warehouse.snapshot import writing
+
+    run = plan.run
+    step = progress or (lambda s: None)
+    if not plan.pending() and not adds_something(run, plan.known.failures):
+        run.finished_at = datetime.now(timezone.utc)  # nothing to add: no lock, no copy, the warehouse as it was
+        return run
+    with writing(warehouse_path, step) as snap:
+        now = known_state(snap.con, run.code_version)
+        run.outcomes, stale = reconcile(run.outcomes, plan.known, now)
+        for i in stale:  # rare: the warehouse lost an extraction after the plan was made
+            run.outcomes[i] = process_file(plan.inputs[i].path, now.documents, now.extracted,
+                                           plan.inputs[i].source_uri)
+        extract_plan(plan, [i for i in stale if run.outcomes[i].status in ("new", "reextracted")],
+                     extract=extract, workers=workers, limits=limits, reporter=reporter)
+        pairs = [(o, plan.docs[i]) for i, o in enumerate(run.outcomes)
+                 if o.status in ("new", "reextracted") and i in plan.docs]
+        linked = link_run(pairs, lambda year, committee: published_vp_controls(snap.con, year, committee))
+        run.outcomes = [replace(o, extraction=replace(o.extraction, link_problems=linked.get(o.doc_id or "", [])))
+                        if o.extraction and o.doc_id in linked else o for o in run.outcomes]
+        run.finished_at = datetime.now(timezone.utc)
+        if adds_something(run, now.failures):
+            if reporter is not None:
+                reporter.step(f"loading run {run.run_id}")
+            run.review = load_run(snap.con, run, step).review  # loads, publishes what needs no review, queues the rest
+            findings = run_checks(snap.con, run.run_id)  # the findings of the published state, for this run
+            by = Counter(f.severity for f in findings)
+            run.findings = {sev: by[sev] for sev in sorted(by, key=severity_rank)}
+            step("checked")
+            snap.publish = run.recorded = True
+    return run
+
+
+SEVERITIES = ("error", "warning", "minor", "info")
+
+
+def severity_rank(severity: str) -> int:
+    return SEVERITIES.index(severity) if severity in SEVERITIES else len(SEVERITIES)
+
 
 def new_run(now: datetime | None = None, code_version: str | None = None) -> RunSummary:
     now = now or datetime.now(timezone.utc)
@@ -247,62 +499,37 @@ def new_run(now: datetime | None = None, code_version: str | None = None) -> Run
                       code_version=code_version or current_code_version())
 
 
+def failure_key(o: DocumentOutcome) -> str:
+    """A failure is known by its bytes, or by where it was seen when there were no bytes (a 404)."""
+    return o.sha256 or o.source_uri
+
+
 def adds_something(run: RunSummary, known_failures: frozenset[tuple[str, str]] | set[tuple[str, str]]) -> bool:
     """Whether the run has anything the warehouse lacks: a document to (re-)extract or a new failure."""
     for o in run.outcomes:
         if o.status in ("new", "reextracted"):
             return True
-        if o.status == "failed" and (o.sha256 is None or (o.sha256, o.reason) not in known_failures):
+        if o.status == "failed" and (failure_key(o), o.reason) not in known_failures:
             return True
     return False
 
 
-def plan_outcomes(files: list[Path], documents: frozenset[str], extracted: frozenset[str]) -> list[DocumentOutcome]:
-    """Each file's outcome before extraction; the same bytes twice in one run are one document."""
-    outcomes, seen = [], set()
-    for f in files:
-        o = process_file(f, documents | seen, extracted | seen)
-        if o.sha256 and o.status in ("new", "reextracted"):
-            seen.add(o.sha256)
-        outcomes.append(o)
-    return outcomes
-
-
 def ingest(paths: Iterable[Path | str], warehouse_path: Path | str, *, code_version: str | None = None,
            extract: Callable[[Path], "DocumentExtraction"] | None = None,
-           progress: Callable[[str], None] | None = None) -> RunSummary:
-    """Run the pipeline over `paths` and load the result into the DuckDB warehouse at `warehouse_path`.
+           progress: Callable[[str], None] | None = None, workers: int | None = None, limits=None,
+           reporter=None, inputs: list[InputDoc] | None = None) -> RunSummary:
+    """Run the pipeline over local `paths` (or prepared `inputs`) into the DuckDB warehouse at `warehouse_path`.
 
-    `extract` defaults to pipeline.extract.extract_document (tests pass a fake); `progress` is called at
-    each step of the load (tests use it to interrupt a load at a chosen point).
+    `extract` defaults to pipeline.extract.extract_document (tests pass a fake); extraction runs in `workers`
+    processes (default_workers(); 0: in this process) within `limits` (pipeline.workers.WorkerLimits);
+    `reporter` (pipeline.progress) shows documents and pages done; `progress` is called at each step of the
+    load (tests use it to interrupt a load at a chosen point).
     """
-    from warehouse.load import known_state, load_run, published_vp_controls
-    from warehouse.snapshot import writing
-
-    if extract is None:
-        from pipeline.extract import extract_document as extract
-    files = discover_pdfs(paths)
-    run = new_run(code_version=code_version)
-    with writing(warehouse_path, progress or (lambda step: None)) as snap:
-        known = known_state(snap.con, run.code_version)
-        outcomes = plan_outcomes(files, known.documents, known.extracted)
-        pairs: list[tuple[DocumentOutcome, DocumentExtraction]] = []
-        for i, o in enumerate(outcomes):
-            if o.status in ("new", "reextracted"):
-                doc, result = run_extraction(extract, files[i])
-                outcomes[i] = o = replace(o, extraction=result)
-                if doc is not None:
-                    pairs.append((o, doc))
-        linked = link_run(pairs, lambda year, committee: published_vp_controls(snap.con, year, committee))
-        run.outcomes = [replace(o, extraction=replace(o.extraction, link_problems=linked.get(o.doc_id or "", [])))
-                        if o.extraction and o.doc_id in linked else o for o in outcomes]
-        run.finished_at = datetime.now(timezone.utc)
-        if adds_something(run, known.failures):
-            load_run(snap.con, run, progress or (lambda step: None))
-            from pipeline.checks.store import run_checks
-            run_checks(snap.con, run.run_id)  # the findings of the published state, for this run
-            snap.publish = run.recorded = True
-    return run
+    inputs = local_inputs(paths) if inputs is None else inputs
+    plan = plan_run(inputs, warehouse_path, code_version)
+    extract_plan(plan, extract=extract, workers=workers, limits=limits, reporter=reporter)
+    return load_plan(plan, warehouse_path, extract=extract, workers=workers, limits=limits, reporter=reporter,
+                     progress=progress)
 
 
 def format_summary(run: RunSummary) -> str:
@@ -313,8 +540,10 @@ def format_summary(run: RunSummary) -> str:
         f"{run.count('unchanged')} unchanged, {run.count('failed')} failed; {run.pages_total} pages, "
         f"{run.records_total} records",
     ]
+    if run.fetched:
+        lines.append("  fetched: " + ", ".join(f"{n} {k.replace('_', ' ')}" for k, n in sorted(run.fetched.items())))
     for o in run.outcomes:
-        name = o.source_uri.rsplit("/", 1)[-1]
+        name = outcome_name(o)
         if o.status == "failed":
             lines.append(f"  FAILED {name}: {o.reason} — {o.detail}")
             continue
@@ -326,6 +555,56 @@ def format_summary(run: RunSummary) -> str:
             line += (f"; {ex.doc_type or '?'} {ex.year or ''}, {len(ex.records)} records, "
                      f"{len(ex.problems) + len(ex.link_problems)} problems")
         lines.append(line)
-    if not run.recorded:
+    if run.extracted_here == 0:
+        lines.append("  no extraction work: every readable document was already extracted by this code version")
+    if run.recorded:
+        findings = ", ".join(f"{n} {sev}" for sev, n in run.findings.items()) or "none"
+        lines.append(f"  findings: {findings}")
+        if run.review is not None:
+            lines.append(f"  review: {run.review.pending_changes} changes awaiting review, "
+                         f"{run.review.auto_published} rows published without review")
+    else:
         lines.append("  nothing new: the warehouse is unchanged (run not recorded)")
+    if run.report is not None:
+        lines.append(f"  report: {run.report}")
+    if run.report_error:
+        lines.append(f"  REPORT FAILED: {run.report_error}")
     return "\n".join(lines)
+
+
+def outcome_category(o: DocumentOutcome) -> str:
+    """new, changed (new code, or new bytes at a known source), unchanged, or failed (unreadable or not extracted)."""
+    if o.status == "failed" or (o.extraction is not None and o.extraction.status == "failed"):
+        return "failed"
+    if o.status == "reextracted" or (o.status == "new" and o.changed_source):
+        return "changed"
+    return o.status
+
+
+def summary_markdown(run: RunSummary, report_index: Path | None = None) -> str:
+    """The run summary as Markdown (the Prefect artifact): documents by outcome, findings, changes awaiting review."""
+    counts = Counter(outcome_category(o) for o in run.outcomes)
+    rows = [(k, counts.get(k, 0)) for k in ("new", "changed", "unchanged", "failed")]
+    out = [f"# Nightly ingest {run.run_id}", "", f"Code version `{run.code_version}`; "
+           + ("recorded in the warehouse." if run.recorded else "**nothing new** — the warehouse is unchanged."), "",
+           "| documents | count |", "|---|---:|"] + [f"| {k} | {n} |" for k, n in rows]
+    out.append(f"| pages extracted | {sum(o.page_count for o in run.outcomes if o.extraction)} |")
+    if run.extracted_here == 0:
+        out += ["", "No extraction work: every readable document was already extracted by this code version."]
+    if run.recorded:
+        out += ["", "| findings by severity | count |", "|---|---:|"]
+        out += [f"| {sev} | {run.findings.get(sev, 0)} |" for sev in SEVERITIES]
+        if run.review is not None:
+            out += ["", f"**{run.review.pending_changes} changes awaiting review**; "
+                        f"{run.review.auto_published} rows published without review."]
+    problems = [o for o in run.outcomes if o.status == "failed" or (o.extraction and o.extraction.status == "failed")]
+    if problems:
+        out += ["", "| failed | why |", "|---|---|"]
+        for o in problems:
+            why = f"{o.reason}: {o.detail}" if o.status == "failed" else o.extraction.error
+            out.append(f"| {outcome_name(o)} | {str(why).replace('|', '/')} |")
+    if report_index is not None:
+        out += ["", f"Report: `{report_index}`"]
+    if run.report_error:
+        out += ["", f"**Report failed**: {run.report_error}"]
+    return "\n".join(out) + "\n"

@@ -192,3 +192,12 @@ def extract_in_workers(paths: list[Path], workers: int, limits: WorkerLimits, ex
         for r in running:  # interrupted (Ctrl-C, a crash in a callback): leave no orphans
             stop_child(r)
     return results  # type: ignore[return-value]
+
+
+def extract_isolated(path: Path, limits: WorkerLimits, extract: Extract | None = None
+                     ) -> tuple["DocumentExtraction | None", ExtractionResult]:
+    """One document in its own child process — or in this one when it may not have children (a daemonic worker,
+    e.g. a Dask worker started with `distributed.worker.daemon: true`)."""
+    workers = 0 if multiprocessing.current_process().daemon else 1
+    [(_, doc, result)] = extract_in_workers([path], workers, limits, extract)
+    return doc, result

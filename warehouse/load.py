@@ -8,7 +8,7 @@ text; identifiers come from the database's own catalogue).
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
@@ -35,19 +35,45 @@ class KnownState:
 
     documents: frozenset[str]  # sha256 of every document
     extracted: frozenset[str]  # sha256 of documents already extracted by this code version
-    failures: frozenset[tuple[str, str]]  # (sha256, reason) of files already recorded as unreadable
+    failures: frozenset[tuple[str, str]]  # (sha256, or source_uri when there were no bytes; reason) recorded
+    source_sha256: dict[str, str] = field(default_factory=dict)  # source_uri -> sha256 it had last
+
+
+EMPTY = KnownState(frozenset(), frozenset(), frozenset())
 
 
 def known_state(con: duckdb.DuckDBPyConnection, code_version: str) -> KnownState:
-    """The documents, extractions (by `code_version`) and recorded failures the warehouse holds."""
+    """The documents, extractions (by `code_version`), recorded failures and source contents the warehouse holds."""
     docs = {r[0] for r in con.execute("SELECT sha256 FROM document_files").fetchall()}
     extracted = {r[0] for r in con.execute(
         "SELECT f.sha256 FROM document_extractions e JOIN document_files f ON f.doc_id = e.doc_id "
         "WHERE e.code_version = ?", [code_version]).fetchall()}
     failures = {(r[0], r[1]) for r in con.execute(
-        "SELECT DISTINCT sha256, reason FROM run_documents WHERE status = 'failed' AND sha256 IS NOT NULL "
+        "SELECT DISTINCT coalesce(sha256, source_uri), reason FROM run_documents WHERE status = 'failed' "
         "AND reason IS NOT NULL").fetchall()}
-    return KnownState(frozenset(docs), frozenset(extracted), frozenset(failures))
+    sources = dict(con.execute(
+        "SELECT d.source_uri, arg_max(d.sha256, r.started_at) FROM run_documents d JOIN runs r USING (run_id) "
+        "WHERE d.sha256 IS NOT NULL AND d.status <> 'failed' GROUP BY d.source_uri").fetchall())
+    return KnownState(frozenset(docs), frozenset(extracted), frozenset(failures), sources)
+
+
+def read_known_state(path: Path | str, code_version: str) -> KnownState:
+    """The known state of the published warehouse, read-only (empty when there is none or it cannot be read yet:
+    the load re-checks under the writer lock, so a stale plan costs time, never correctness)."""
+    from warehouse.snapshot import open_published
+
+    if not Path(path).exists():
+        return EMPTY
+    try:
+        con = open_published(path)
+    except duckdb.Error:
+        return EMPTY
+    try:
+        return known_state(con, code_version)
+    except duckdb.Error:  # an older schema: the migrated copy under the lock will tell
+        return EMPTY
+    finally:
+        con.close()
 
 
 def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
@@ -151,6 +177,7 @@ class RunRows:
     extractions: list[dict[str, Any]]
     records: int
     problems: int
+    review: Any = None  # pipeline.review.ReviewSummary of the load: published without review, queued
 
 
 def run_rows(run: RunSummary, tables: dict[str, dict[str, Column]]) -> RunRows:
@@ -198,7 +225,8 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunSummary, progress: Progress
             insert_rows(con, table, tables[table], rows.tables[table])
             progress(f"table:{table}")
         from pipeline.review import queue_changes
-        queue_changes(con, run.run_id)  # publish first versions, queue changes to published ones for review
+        rows.review = queue_changes(con, run.run_id)  # publish first versions, queue changes to published ones
+        progress("reviewed")
         progress("commit")
         con.execute("COMMIT")
     except BaseException:

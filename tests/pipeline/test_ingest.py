@@ -79,10 +79,11 @@ def test_cli_help(capsys):
     assert "ingest" in capsys.readouterr().out
 
 
-def fake_extract(records_for=lambda path: [], doc_type="VP"):
-    """An extractor stand-in: classification from the file name, the given records, one problem."""
+def fake_extract(records_for=lambda path: [], doc_type="VP", committee=None):
+    """An extractor stand-in: classification from the file name (each file its own committee unless one is
+    given, so each is its own logical document), the given records, one problem."""
     def extract(path: Path) -> DocumentExtraction:
-        info = DocumentInfo(doc_type, 2022, "Arbetsmarknadsnämnden", path.stem, "test")
+        info = DocumentInfo(doc_type, 2022, committee or f"Nämnd {path.stem}", path.stem, "test")
         return DocumentExtraction(path, info, 1, Segmentation({}, []), records=records_for(path),
                                   problems=[Problem(1, "vor", "no extractor yet")])
     return extract
@@ -109,9 +110,10 @@ def test_new_code_reextracts_known_bytes_into_a_new_run(folder: Path, tmp_path: 
     assert (run.count("new"), run.count("reextracted"), run.count("unchanged"), run.count("failed")) == (0, 2, 0, 1)
     assert run.recorded
     assert count(wh, "SELECT count(*) FROM document_files") == 2
-    assert count(wh, "SELECT count(*) FROM risks") == 4  # the latest run's rows are the published ones
-    assert count(wh, "SELECT count(*) FROM risks WHERE probability = 4") == 2
-    assert count(wh, "SELECT count(*) FROM run_risks") == 6  # and the first run's stay queryable
+    # the new extraction's changes wait for a steward; the published rows stay as accepted
+    assert run.review.pending_changes > 0 and count(wh, "SELECT count(*) FROM risks") == 2
+    assert count(wh, "SELECT count(*) FROM risks WHERE probability = 4") == 0
+    assert count(wh, "SELECT count(*) FROM run_risks") == 6  # both runs' extractions stay queryable
     assert count(wh, "SELECT count(*) FROM problems") == 2
     assert count(wh, "SELECT documents_reextracted FROM runs WHERE code_version = 'v2'") == 2
     assert ingest([folder], wh, code_version="v2", extract=fake_extract()).recorded is False
@@ -187,8 +189,8 @@ def test_a_new_vb_links_to_the_vp_already_in_the_warehouse(monkeypatch, tmp_path
     first.mkdir(), second.mkdir()
     make_text_pdf(first / "vp.pdf", ["Verksamhetsplan 2022"])
     make_text_pdf(second / "vb.pdf", ["Verksamhetsberättelse 2022"])
-    ingest([first], wh, extract=fake_extract(lambda p: [control()], doc_type="VP"))
-    ingest([second], wh, extract=fake_extract(lambda p: [followup()], doc_type="VB"))
+    ingest([first], wh, extract=fake_extract(lambda p: [control()], doc_type="VP", committee="N"))
+    ingest([second], wh, extract=fake_extract(lambda p: [followup()], doc_type="VB", committee="N"))
     con = duckdb.connect(str(wh), read_only=True)
     vp_id = con.execute("SELECT doc_id FROM documents WHERE doc_type = 'VP'").fetchone()[0]
     assert con.execute("SELECT control_doc_id, risk_no FROM control_followups").fetchall() == [(vp_id, 6)]

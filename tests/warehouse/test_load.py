@@ -95,7 +95,7 @@ def later(run_id: str, day: int, **kw):
     return truth_run(run_id, datetime(2023, 3, day, tzinfo=timezone.utc), **kw)
 
 
-def test_a_later_run_is_published_and_the_earlier_stays_queryable(tmp_path: Path):
+def test_a_later_run_is_published_through_review_and_the_earlier_stays_queryable(tmp_path: Path):
     path = tmp_path / "w.duckdb"
     publish_run(path, later("r1", 1))
 
@@ -103,10 +103,12 @@ def test_a_later_run_is_published_and_the_earlier_stays_queryable(tmp_path: Path
         if stem == "amn-vp-2022":
             records[:] = [r for r in records if not (r.ENTITY == "risks" and r.risk_no == 1)]
 
-    publish_run(path, later("r2", 2, mutate=fewer_risks))
+    rows = publish_run(path, later("r2", 2, mutate=fewer_risks))
+    assert rows.review.pending_changes == 1  # the removed risk waits for a steward (pipeline.review)
     con = duckdb.connect(str(path), read_only=True)
-    assert count(con, "SELECT count(*) FROM risks") == 65
-    assert count(con, "SELECT count(DISTINCT run_id) FROM risks") == 1
+    assert count(con, "SELECT count(*) FROM risks") == 66  # until then the published risk stays
+    assert count(con, "SELECT count(*) FROM risks WHERE run_id = 'r2'") == 65  # unchanged rows carry over
+    assert count(con, "SELECT kind FROM review_changes WHERE entity = 'risks'") == "removed"
     assert count(con, "SELECT count(*) FROM run_risks WHERE run_id = 'r1'") == 66
     assert count(con, "SELECT count(*) FROM documents WHERE published_run_id = 'r2'") == 2
     assert count(con, "SELECT count(*) FROM document_files") == 2
