@@ -1,23 +1,36 @@
-"""Benchmarks: `make bench`. Prints timings measured in this run, on the same files, and their ratios.
+"""Benchmarks: `make bench`. Every figure is measured in this run, on the same files, and printed with its ratios.
 
-Baselines today (the pipeline's own figures join them as extraction lands):
-  - text-layer floor: every page's characters with their boxes through pypdfium2
-  - pdfplumber: `extract_tables()` on every page
-  - camelot lattice: `read_pdf(pages="all", flavor="lattice")`
+  1. the whole pipeline (extract + load + review queue + checks, one process) over samples/pdfs, against plain
+     pdfplumber `extract_tables()` on every page, camelot lattice on every page, and the text-layer floor
+     (every page's characters with their boxes through pypdfium2);
+  2. an unchanged re-run (same bytes, same code: nothing to do) against the cold run of 1.;
+  3. throughput (pages/s) of the whole pipeline on a generated corpus of ≥ 200 documents (bench.corpus) with
+     1 and 2 extraction workers;
+  4. peak RSS of the whole pipeline on a generated 500-page document (bench.peak, in a fresh process).
+Targets (issue 11): 1. ≤ 1.0× pdfplumber, then towards ≤ 3× the floor; 2. ≥ 20× faster; 3. near-linear from
+1 to 2 workers (≥ 1.8×); 4. < 1 GB.
 """
 from __future__ import annotations
 
 import argparse
+import json
+import os
 import platform
+import subprocess
+import sys
+import tempfile
 import time
+from dataclasses import dataclass
 from pathlib import Path
+from typing import Callable
 
-SAMPLES = Path(__file__).resolve().parent.parent / "samples" / "pdfs"
+ROOT = Path(__file__).resolve().parent.parent
+SAMPLES = ROOT / "samples" / "pdfs"
 
 
-def timed(fn, *args) -> tuple[float, object]:
+def timed(fn: Callable, *args, **kwargs) -> tuple[float, object]:
     t = time.perf_counter()
-    out = fn(*args)
+    out = fn(*args, **kwargs)
     return time.perf_counter() - t, out
 
 
@@ -41,36 +54,191 @@ def pdfplumber_tables(path: Path) -> int:
     import pdfplumber
 
     with pdfplumber.open(path) as pdf:
-        return sum(len(p.extract_tables()) for p in pdf.pages)
+        n = 0
+        for p in pdf.pages:
+            n += len(p.extract_tables())
+            p.flush_cache()
+        return n
 
 
 def camelot_lattice(path: Path) -> int:
+    import warnings
+
     import camelot
 
-    return len(camelot.read_pdf(str(path), pages="all", flavor="lattice"))
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        return len(camelot.read_pdf(str(path), pages="all", flavor="lattice"))
+
+
+def page_count(path: Path) -> int:
+    import pypdfium2 as pdfium
+
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def run_pipeline(paths: list[Path], warehouse: Path, workers: int):
+    """The whole pipeline (pipeline.ingest.ingest) over `paths` into `warehouse`: the RunSummary."""
+    from pipeline.ingest import ingest
+    from pipeline.workers import WorkerLimits
+
+    return ingest(paths, warehouse, workers=workers, limits=WorkerLimits.from_env())
+
+
+def ratio(a: float, b: float) -> str:
+    return f"{a / b:.2f}×" if b > 0 else "n/a"
+
+
+@dataclass
+class Target:
+    name: str
+    figure: str
+    met: bool
+
+
+# ----- the four measurements -----------------------------------------------------------------------------
+
+def warm_up(work: Path, with_camelot: bool) -> None:
+    """Import and initialise every reader on a one-page file first, so no figure includes start-up costs."""
+    from samples.hostile import text_pdf
+
+    tiny = work / "warm-up.pdf"
+    tiny.write_bytes(text_pdf(["Verksamhetsplan 2022"]))
+    pdfium_floor(tiny)
+    pdfplumber_tables(tiny)
+    if with_camelot:
+        camelot_lattice(tiny)
+    run_pipeline([tiny], work / "warm-up" / "warehouse.duckdb", 0)
+
+
+def bench_baselines(pdfs: list[Path], with_camelot: bool) -> dict[str, float]:
+    """Seconds over all `pdfs` for the floor, pdfplumber and (optionally) camelot."""
+    out = {"floor": 0.0, "pdfplumber": 0.0, "camelot": 0.0}
+    for path in pdfs:
+        t_floor, chars = timed(pdfium_floor, path)
+        t_plumber, tables = timed(pdfplumber_tables, path)
+        out["floor"] += t_floor
+        out["pdfplumber"] += t_plumber
+        line = (f"  {path.name}: {page_count(path)} pages; pdfium floor {t_floor:.2f} s ({chars} chars), "
+                f"pdfplumber extract_tables {t_plumber:.2f} s ({tables} tables)")
+        if with_camelot:
+            t_camelot, ctables = timed(camelot_lattice, path)
+            out["camelot"] += t_camelot
+            line += f", camelot lattice {t_camelot:.2f} s ({ctables} tables)"
+        print(line, flush=True)
+    return out
+
+
+def bench_pipeline(pdfs: list[Path], work: Path, base: dict[str, float], with_camelot: bool) -> list[Target]:
+    """Figures 1 and 2: the cold pipeline over the samples and an unchanged re-run, with their ratios."""
+    wh = work / "samples" / "warehouse.duckdb"
+    wh.parent.mkdir(parents=True)
+    t_cold, run = timed(run_pipeline, pdfs, wh, 0)
+    t_again, again = timed(run_pipeline, pdfs, wh, 0)
+    print(f"  pipeline cold: {t_cold:.2f} s ({run.pages_total} pages, {run.records_total} records, "
+          f"findings {sum(run.findings.values()) if run.findings else 0})", flush=True)
+    print(f"1. pipeline / pdfplumber extract_tables = {ratio(t_cold, base['pdfplumber'])}; "
+          f"pipeline / pdfium floor = {ratio(t_cold, base['floor'])}; "
+          f"pdfplumber / floor = {ratio(base['pdfplumber'], base['floor'])}"
+          + (f"; pipeline / camelot lattice = {ratio(t_cold, base['camelot'])}, camelot / floor = "
+             f"{ratio(base['camelot'], base['floor'])}" if with_camelot else ""), flush=True)
+    print(f"2. unchanged re-run: {t_again:.3f} s ({again.count('unchanged')} unchanged, recorded: {again.recorded}); "
+          f"cold / re-run = {t_cold / t_again:.0f}×", flush=True)
+    return [
+        Target("1. pipeline ≤ 1.0× pdfplumber", ratio(t_cold, base["pdfplumber"]), t_cold <= base["pdfplumber"]),
+        Target("1. pipeline ≤ 3× pdfium floor", ratio(t_cold, base["floor"]), t_cold <= 3 * base["floor"]),
+        Target("2. re-run ≥ 20× faster than cold", f"{t_cold / t_again:.0f}×", t_cold >= 20 * t_again),
+    ]
+
+
+def bench_throughput(corpus: list[Path], work: Path) -> list[Target]:
+    """Figure 3: pages/s of the whole pipeline over the corpus with 1 and 2 workers (fresh warehouses)."""
+    pages = sum(page_count(p) for p in corpus)
+    rates = {}
+    for workers in (1, 2):
+        wh = work / f"corpus-{workers}" / "warehouse.duckdb"
+        wh.parent.mkdir(parents=True)
+        t, run = timed(run_pipeline, corpus, wh, workers)
+        failed = sum(1 for o in run.outcomes if o.extraction is not None and o.extraction.status == "failed")
+        rates[workers] = pages / t
+        print(f"  {workers} worker(s): {t:.1f} s for {len(corpus)} documents, {pages} pages = {rates[workers]:.1f} "
+              f"pages/s ({failed} extraction failures)", flush=True)
+    speedup = rates[2] / rates[1]
+    print(f"3. throughput: {rates[1]:.1f} pages/s with 1 worker, {rates[2]:.1f} with 2 = {speedup:.2f}× "
+          f"(os.cpu_count() = {os.cpu_count()})", flush=True)
+    return [Target("3. near-linear 1 → 2 workers (≥ 1.8×)", f"{speedup:.2f}×", speedup >= 1.8)]
+
+
+def bench_peak(work: Path, pages: int) -> list[Target]:
+    """Figure 4: peak RSS of the whole pipeline on a `pages`-page document, in a fresh process (bench.peak)."""
+    from samples.hostile import large_pdf
+
+    pdf = work / f"large-{pages}.pdf"
+    pdf.write_bytes(large_pdf(pages=pages))
+    out = subprocess.run([sys.executable, "-m", "bench.peak", str(pdf), str(work / "peak" / "warehouse.duckdb")],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    m = json.loads(out.stdout.strip().splitlines()[-1])
+    print(f"4. peak RSS on the {m['pages']}-page document: {m['peak_rss_mb']:.0f} MB (whole pipeline in one process, "
+          f"{m['seconds']:.1f} s, {m['pages'] / m['seconds']:.1f} pages/s, extraction {m['status']})", flush=True)
+    return [Target("4. peak RSS < 1 GB on 500 pages", f"{m['peak_rss_mb']:.0f} MB", m["peak_rss_mb"] < 1024)]
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    try:
+        import psutil
+
+        mem = f", {psutil.virtual_memory().total / 2**30:.0f} GB RAM"
+    except ImportError:
+        mem = ""
+    load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
+    return (f"{cpu}, {os.cpu_count()} cores{mem}; {platform.system()} {platform.release()}; python "
+            f"{platform.python_version()}; load average {load:.1f} at start")
 
 
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pdfs", nargs="*", type=Path, default=sorted(SAMPLES.glob("*.pdf")))
     ap.add_argument("--no-camelot", action="store_true", help="skip camelot (slowest)")
+    ap.add_argument("--only", default="1,2,3,4", help="which figures to measure, e.g. 1,2 (2 needs 1)")
+    ap.add_argument("--corpus-docs", type=int, default=200)
+    ap.add_argument("--corpus-seeds", type=int, default=10, help="layout variants the corpus is cut from")
+    ap.add_argument("--large-pages", type=int, default=500)
     args = ap.parse_args(argv)
-    print(f"machine: {platform.machine()} {platform.processor() or ''} python {platform.python_version()}")
-    rows = []
-    for path in args.pdfs:
-        t_floor, chars = timed(pdfium_floor, path)
-        t_plumber, tables = timed(pdfplumber_tables, path)
-        t_camelot, ctables = (None, None) if args.no_camelot else timed(camelot_lattice, path)
-        rows.append((path.name, t_floor, t_plumber, t_camelot))
-        print(f"{path.name}: pdfium floor {t_floor:.2f}s ({chars} chars); pdfplumber extract_tables {t_plumber:.2f}s "
-              f"({tables} tables)" + ("" if t_camelot is None else f"; camelot lattice {t_camelot:.2f}s ({ctables} tables)"))
-    floor = sum(r[1] for r in rows)
-    plumber = sum(r[2] for r in rows)
-    print(f"total: pdfium floor {floor:.2f}s, pdfplumber {plumber:.2f}s = {plumber / floor:.1f}× the floor")
-    if not args.no_camelot:
-        camelot_total = sum(r[3] for r in rows)
-        print(f"       camelot lattice {camelot_total:.2f}s = {camelot_total / floor:.1f}× the floor")
-    print("pipeline: not measured yet (extraction lands with the extraction issues)")
+    only = {s.strip() for s in args.only.split(",")}
+    os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
+    print(f"machine: {machine()}", flush=True)
+    targets: list[Target] = []
+    with tempfile.TemporaryDirectory(prefix="muni-bench-") as tmp:
+        work = Path(tmp)
+        if only & {"1", "2"}:
+            print(f"samples: {', '.join(p.name for p in args.pdfs)}", flush=True)
+            warm_up(work, not args.no_camelot)
+            base = bench_baselines(args.pdfs, not args.no_camelot)
+            targets += bench_pipeline(args.pdfs, work, base, not args.no_camelot)
+        if "3" in only:
+            from bench.corpus import build_corpus
+
+            t, corpus = timed(build_corpus, args.corpus_docs, args.corpus_seeds)
+            print(f"corpus: {len(corpus)} documents from {args.corpus_seeds} layout variants ({t:.0f} s to build or "
+                  f"load from the cache)", flush=True)
+            targets += bench_throughput(corpus, work)
+        if "4" in only:
+            targets += bench_peak(work, args.large_pages)
+    print("targets:")
+    for t in targets:
+        print(f"  {'MET    ' if t.met else 'NOT MET'} {t.name}: {t.figure}")
 
 
 if __name__ == "__main__":
