@@ -450,7 +450,11 @@ def reconcile(outcomes: list[DocumentOutcome], planned: Any, now: Any) -> tuple[
 
 def load_plan(plan: Plan, warehouse_path: Path | str, *, extract=None, workers: int | None = None, limits=None,
               reporter=None, progress: Callable[[str], None] | None = None) -> RunSummary:
-    """Take the writer lock, re-check the plan, link, load, queue changes for review, run the checks, publish."""
+    """Take the writer lock, re-check the plan, link, load, queue changes for review, run the checks, publish.
+
+    A plan with nothing to add does not take the lock at all (an unchanged night costs no copy of the warehouse);
+    should the warehouse lose an extraction in the moment between plan and load, the next run's plan sees it.
+    """
     from pipeline.checks.store import run_checks
     from warehouse.load import known_state, load_run, published_vp_controls
     from warehouse.snapshot import writing

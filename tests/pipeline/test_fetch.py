@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import hashlib
 import random
+import re
 from pathlib import Path
 
 import pytest
@@ -152,3 +153,72 @@ def test_backoff_is_exponential_with_full_jitter_and_capped():
 def test_conditional_headers():
     assert conditional_headers(None) == {}
     assert conditional_headers(FetchState("u", "s", '"e"', "d")) == {"If-None-Match": '"e"', "If-Modified-Since": "d"}
+
+
+# ----- sources.toml ---------------------------------------------------------------------------------------
+
+def test_sources_file_local_and_http_with_hints(tmp_path: Path):
+    from pipeline.sources import Hints, load_sources
+
+    f = tmp_path / "conf" / "sources.toml"
+    f.parent.mkdir()
+    f.write_text("""
+[fetch]
+timeout_s = 5
+max_mb = 1.5
+retries = 0
+
+[[source]]
+path = "../pdfs"
+committee = "Arbetsmarknadsnämnden"
+
+[[source]]
+url = "https://example.org/vp.pdf"
+doc_type = "VP"
+year = 2022
+""", encoding="utf-8")
+    config = load_sources(f)
+    assert [(s.kind, s.hints) for s in config.sources] == [
+        ("local", Hints(committee="Arbetsmarknadsnämnden")), ("http", Hints(doc_type="VP", year=2022))]
+    assert Path(config.sources[0].location) == f.parent / ".." / "pdfs"
+    assert config.fetch == FetchSettings(timeout_s=5.0, max_bytes=int(1.5 * 2**20), retries=0)
+
+
+@pytest.mark.parametrize("text, says", [
+    ('[[source]]\npath = "a"\nurl = "https://x/y.pdf"', "exactly one of path and url"),
+    ('[[source]]\nurl = "ftp://x/y.pdf"', "is not http(s)"),
+    ('[[source]]\npath = "a"\ndoc_type = "XX"', "doc_type 'XX'"),
+    ('[[source]]\npath = "a"\nyear = 22', "year 22 is not a year"),
+    ('[[source]]\npath = "a"\ncomitee = "x"', "unknown key(s) comitee"),
+    ('[fetch]\ntimeout = 3', "[fetch]: unknown key(s) timeout"),
+    ('[[source]\n', "not valid TOML"),
+])
+def test_sources_file_mistakes_are_said(text: str, says: str, tmp_path: Path):
+    from pipeline.sources import SourcesError, parse_sources
+
+    with pytest.raises(SourcesError, match=re.escape(says)):
+        parse_sources(text, tmp_path)
+
+
+def test_the_shipped_sources_file_reads():
+    from pipeline.sources import load_sources
+
+    config = load_sources(Path(__file__).resolve().parents[2] / "sources.toml")
+    assert [s.kind for s in config.sources] == ["local"] and Path(config.sources[0].location).name == "pdfs"
+
+
+def test_inputs_from_sources_fetches_urls_and_keeps_validators(server: Server, wh: Path, tmp_path: Path):
+    from pipeline.fetch import inputs_from_sources
+    from pipeline.sources import Hints, Source
+
+    local = tmp_path / "local"
+    local.mkdir()
+    make_text_pdf(local / "a.pdf", ["x"])
+    sources = [Source("local", str(local)), Source("http", server.url("/etag.pdf"), Hints(doc_type="VP")),
+               Source("http", server.url("/missing.pdf"))]
+    inputs, results = inputs_from_sources(sources, FAST, wh)
+    assert [i.path.name if i.path else None for i in inputs] == ["a.pdf", f"{results[0].sha256}.pdf", None]
+    assert inputs[1].hints == Hints(doc_type="VP") and inputs[2].failure[0] == "fetch_failed"
+    assert set(read_fetch_states(wh)) == {server.url("/etag.pdf")}
+    again, results = inputs_from_sources(sources, FAST, wh)
+    assert [r.status for r in results] == ["not_modified", "failed"] and again[1].path == inputs[1].path

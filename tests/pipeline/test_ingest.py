@@ -6,8 +6,13 @@ import pytest
 from extractors.classify import DocumentInfo, Segmentation
 from pipeline.cli import main
 from pipeline.extract import DocumentExtraction
-from pipeline.ingest import (DocumentOutcome, context_documents, current_code_version, discover_pdfs, format_summary,
-                             ingest, link_run, source_digest)
+from pipeline.ingest import (DocumentOutcome, InputDoc, context_documents, current_code_version, discover_pdfs,
+                             extract_plan, format_summary, ingest, link_run, load_plan, local_inputs, plan_run,
+                             reconcile, source_digest, summary_markdown)
+from pipeline.progress import LogReporter, TerminalReporter, progress_line, ProgressState
+from pipeline.sources import Hints
+from pipeline.workers import WorkerLimits
+from warehouse.load import KnownState
 from pipeline.records import ControlRow, FollowupRow, Problem, RiskRow
 from tests.conftest import make_text_pdf
 from tests.warehouse.conftest import fingerprint
@@ -61,15 +66,6 @@ def test_same_bytes_twice_in_one_run_is_one_document(tmp_path: Path):
     (d / "y.pdf").write_bytes((d / "x.pdf").read_bytes())
     run = ingest([d], tmp_path / "w.duckdb")
     assert run.count("new") == 1 and run.count("unchanged") == 1
-
-
-def test_cli_ingest_and_query(folder: Path, tmp_path: Path, capsys):
-    wh = tmp_path / "w.duckdb"
-    assert main(["ingest", str(folder), "--warehouse", str(wh)]) == 0
-    out = capsys.readouterr().out
-    assert "3 seen, 2 new" in out
-    assert main(["query", "SELECT count(*) AS n FROM documents", "--warehouse", str(wh)]) == 0
-    assert "(1 rows)" in capsys.readouterr().out
 
 
 def test_cli_help(capsys):
@@ -212,3 +208,121 @@ def test_code_version_follows_the_extraction_sources(tmp_path: Path):
     (tmp_path / "extractors" / "x.py").write_text("A = 2")
     assert source_digest(tmp_path, ["extractors"]) != one
     assert current_code_version().startswith("0.1.0+")
+
+
+# ----- isolation, planning outside the lock, hints, progress ----------------------------------------------
+
+def test_a_hung_document_is_stopped_and_the_run_carries_on(tmp_path: Path):
+    from tests.pipeline.test_workers import behave  # picklable: runs in the worker processes
+
+    d = tmp_path / "in"
+    d.mkdir()
+    for name in ("ok", "hang", "crash"):
+        make_text_pdf(d / f"{name}.pdf", [f"Verksamhetsplan 2022 {name}"])
+    wh = tmp_path / "w.duckdb"
+    run = ingest([d], wh, extract=behave, workers=2, limits=WorkerLimits(timeout_s=3, memory_mb=1024))
+    errors = {o.source_uri.rsplit("/", 1)[-1]: o.extraction.error for o in run.outcomes}
+    assert errors["ok.pdf"] is None and errors["hang.pdf"] == "timeout after 3 s"
+    assert errors["crash.pdf"].startswith("worker died (signal 11")
+    assert run.recorded and "EXTRACTION FAILED: timeout after 3 s" in format_summary(run)
+    assert count(wh, "SELECT count(*) FROM document_extractions WHERE status = 'failed'") == 2
+    assert count(wh, "SELECT count(*) FROM documents WHERE published_run_id IS NOT NULL") == 1
+    assert "| failed | 2 |" in summary_markdown(run) and "timeout after 3 s" in summary_markdown(run)
+
+
+def known(docs=(), extracted=()):
+    return KnownState(frozenset(docs), frozenset(extracted), frozenset())
+
+
+def test_reconcile_follows_what_the_warehouse_knows_under_the_lock():
+    o = [DocumentOutcome("u1", "s1", "d1", "new"), DocumentOutcome("u2", "s2", "d2", "new"),
+         DocumentOutcome("u3", "s3", "d3", "unchanged"), DocumentOutcome("u4", "s1", "d1", "unchanged"),
+         DocumentOutcome("u5", "s5", "d5", "reextracted")]
+    out, stale = reconcile(o, known(), known(docs={"s1", "s2"}, extracted={"s1"}))
+    assert [x.status for x in out] == ["unchanged", "reextracted", "unchanged", "unchanged", "new"]
+    assert stale == [2]  # s3 was skipped by the plan but is no longer extracted; s1's twin is in the run
+
+
+def test_a_plan_overtaken_by_another_writer_adds_nothing(folder: Path, tmp_path: Path):
+    wh = tmp_path / "w.duckdb"
+    plan = plan_run(local_inputs([folder]), wh)
+    extract_plan(plan, extract=fake_extract())
+    ingest([folder], wh, extract=fake_extract())  # another run loads the same files meanwhile
+    before = fingerprint(wh)
+    run = load_plan(plan, wh, extract=fake_extract())
+    assert not run.recorded and run.count("unchanged") == 2 and fingerprint(wh) == before
+
+
+def test_a_plan_against_a_warehouse_that_was_replaced_extracts_again(folder: Path, tmp_path: Path):
+    wh = tmp_path / "w.duckdb"
+    ingest([folder], wh, extract=fake_extract())
+    make_text_pdf(folder / "c.pdf", ["Verksamhetsplan 2023"])
+    plan = plan_run(local_inputs([folder]), wh)
+    assert len(plan.pending()) == 1 and plan.run.count("unchanged") == 2
+    extract_plan(plan, extract=fake_extract())
+    wh.unlink()  # restored from an older backup, say
+    run = load_plan(plan, wh, extract=fake_extract())
+    assert run.recorded and run.count("new") == 3 and run.extracted_here == 3
+    assert count(wh, "SELECT count(*) FROM document_extractions") == 3
+
+
+def test_no_extraction_work_skips_the_writer_lock(folder: Path, tmp_path: Path):
+    from warehouse.snapshot import writer_lock
+
+    wh = tmp_path / "w.duckdb"
+    ingest([folder], wh, extract=fake_extract())
+    with writer_lock(wh):  # another writer holds the lock: an unchanged run need not wait for it
+        run = ingest([folder], wh, extract=fake_extract())
+    assert not run.recorded and run.extracted_here == 0
+    assert "no extraction work" in format_summary(run)
+
+
+def test_hints_fill_what_the_document_does_not_say(tmp_path: Path):
+    d = tmp_path / "in"
+    d.mkdir()
+    make_text_pdf(d / "x.pdf", ["Verksamhetsplan 2022"])
+    wh = tmp_path / "w.duckdb"
+    blank = fake_extract(committee="Nämnden")
+    inputs = [InputDoc(i.source_uri, i.path, Hints(committee="Annan nämnd", year=2022)) for i in local_inputs([d])]
+    run = ingest([], wh, extract=blank, inputs=inputs)
+    assert run.outcomes[0].extraction.committee == "Nämnden"  # the document wins ...
+    assert "sources.toml says committee 'Annan nämnd'" in run.outcomes[0].extraction.problems[-1].message  # ... said
+
+    def untitled(path: Path) -> DocumentExtraction:
+        return DocumentExtraction(path, DocumentInfo("VP", None, None, None, "test"), 1, Segmentation({}, []))
+
+    make_text_pdf(d / "y.pdf", ["Verksamhetsplan"])
+    inputs = [InputDoc(i.source_uri, i.path, Hints(committee="Annan nämnd", year=2023)) for i in local_inputs([d])]
+    run = ingest([], wh, extract=untitled, inputs=inputs)
+    y = next(o for o in run.outcomes if o.source_uri.endswith("y.pdf"))
+    assert (y.extraction.committee, y.extraction.year) == ("Annan nämnd", 2023)
+
+
+def test_a_repeated_fetch_failure_is_not_a_new_run(tmp_path: Path):
+    wh = tmp_path / "w.duckdb"
+    failed = [InputDoc("https://example.org/gone.pdf", None, failure=("fetch_failed", "HTTP 404 Not Found"))]
+    assert ingest([], wh, inputs=failed).recorded
+    again = ingest([], wh, inputs=failed)
+    assert not again.recorded and "FAILED gone.pdf: fetch_failed — HTTP 404 Not Found" in format_summary(again)
+
+
+def test_progress_line_and_reporters():
+    import io
+
+    assert progress_line(ProgressState(5, 410, 2, 120, 0, ["a.pdf", "b.pdf"])) == \
+        "[2/5 documents, 120/410 pages] extracting a.pdf, b.pdf"
+    assert len(progress_line(ProgressState(1, 1, current=["x" * 200]), width=40)) == 40
+    log = io.StringIO()
+    r = LogReporter(log)
+    r.planned([("a.pdf", 3), ("b.pdf", 4)])
+    r.started("a.pdf")
+    r.finished("a.pdf", "failed", "timeout after 3 s")
+    lines = log.getvalue().splitlines()
+    assert lines[1].endswith("extracting a.pdf (3 pages) [0/2 documents, 0/7 pages]")
+    assert lines[2].endswith("failed a.pdf: timeout after 3 s [1/2 documents, 3/7 pages]")
+    tty = io.StringIO()
+    t = TerminalReporter(tty, width=80)
+    t.planned([("a.pdf", 3)])
+    t.started("a.pdf")
+    t.close()
+    assert tty.getvalue().count("\r") == 2 and tty.getvalue().endswith("[0/1 documents, 0/3 pages] extracting a.pdf\n")
