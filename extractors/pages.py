@@ -176,24 +176,32 @@ TEXT_READERS = ("auto", "pdfplumber")
 
 
 def word_dicts_to_words(dicts: Iterable[dict]) -> list[Word]:
-    """pdfplumber word dicts into Words; the font is its PostScript name without the subset tag."""
-    from extractors.pdfium_text import font_name
-
+    """pdfplumber word dicts into Words."""
     return [Word(re.sub(r"\s+", " ", w["text"]), float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]),
-                 font_name(str(w.get("fontname", ""))), float(w.get("size", 0.0)))
+                 str(w.get("fontname", "")), float(w.get("size", 0.0)))
             for w in dicts]
 
 
-def chars_to_words(chars: list[dict]) -> list[Word]:
-    """Characters (pdfplumber-style dicts) grouped into words exactly as pdfplumber's extract_words does."""
+def canonical_chars(chars: Iterable[dict]) -> list[dict]:
+    """Characters with the font's PostScript name without subset tag and the size rounded to 4 decimals: words
+    split where font or size change, and neither two subsets of one font nor a parser's float noise
+    (6.599999999999966 vs 6.600000000000023) is a change — so both page sources give the same words in the same order."""
+    from extractors.pdfium_text import font_name
+
+    return [{**c, "fontname": font_name(str(c.get("fontname", ""))), "size": round(float(c.get("size", 0.0)), 4)}
+            for c in chars]
+
+
+def chars_to_words(chars: Iterable[dict]) -> list[Word]:
+    """Characters (pdfplumber-style dicts) grouped into words by pdfplumber's own WordExtractor."""
     from pdfplumber.utils.text import WordExtractor
 
-    return word_dicts_to_words(WordExtractor(**WORD_OPTIONS).extract_words(chars))
+    return word_dicts_to_words(WordExtractor(**WORD_OPTIONS).extract_words(canonical_chars(chars)))
 
 
 def plumber_page_to_page(p, number: int) -> Page:
     """Turn one pdfplumber page into the page model."""
-    words = word_dicts_to_words(p.extract_words(**WORD_OPTIONS))
+    words = chars_to_words(p.chars)
     rules: list[Rule] = []
     fills: list[Fill] = []
     for ln in p.lines:
