@@ -19,7 +19,7 @@ $(STAMP): requirements.lock pyproject.toml
 
 run: $(STAMP)
 	@mkdir -p data
-	$(BIN)/muni ingest samples/pdfs --warehouse data/warehouse.duckdb
+	$(BIN)/muni ingest --sources sources.toml --warehouse data/warehouse.duckdb
 
 test: $(STAMP)
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
