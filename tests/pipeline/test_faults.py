@@ -457,3 +457,30 @@ def test_a_redirect_to_a_host_that_is_not_configured_is_not_followed(tmp_path: P
         inputs, results = inputs_from_sources([Source("http", url)], FetchSettings(retries=0), tmp_path / "w.duckdb")
     assert other_hits == []
     assert results[0].status == "failed"
+
+
+# ----- dependencies are pinned ------------------------------------------------------------------------------
+
+def test_every_dependency_is_pinned_and_installed_as_pinned():
+    """requirements.lock pins every package to one version, and the environment runs exactly those versions."""
+    import re as _re
+    from importlib.metadata import PackageNotFoundError, version
+
+    pins = {}
+    for line in (ROOT / "requirements.lock").read_text().splitlines():
+        line = line.split("#", 1)[0].strip()
+        if not line:
+            continue
+        m = _re.fullmatch(r"([A-Za-z0-9_.\-\[\]]+)==([A-Za-z0-9_.+!\-]+)", line)
+        assert m, f"not pinned to one version: {line!r}"
+        pins[m.group(1).split("[")[0]] = m.group(2)
+    assert len(pins) > 50
+    wrong = {}
+    for name, pinned in pins.items():
+        try:
+            installed = version(name)
+        except PackageNotFoundError:
+            continue  # optional on this platform (e.g. a Windows-only wheel)
+        if installed != pinned:
+            wrong[name] = (pinned, installed)
+    assert not wrong, f"installed versions differ from requirements.lock: {wrong}"
