@@ -122,13 +122,16 @@ def pending_changes(warehouse: Path) -> dict[tuple[str, str], str]:
 
 def decide_in_page(driver, change_id: str, action: str, comment: str, value: str | None = None) -> None:
     from selenium.webdriver.common.by import By
+    from selenium.webdriver.support.expected_conditions import staleness_of
+    from selenium.webdriver.support.wait import WebDriverWait
 
     card = driver.find_element(By.ID, f"c-{change_id}")
     card.find_element(By.CSS_SELECTOR, "input.comment").send_keys(comment)
     if value is not None:
         card.find_element(By.CSS_SELECTOR, "input.value-input").send_keys(value)
     card.find_element(By.CSS_SELECTOR, f"button.{action}").click()
-    driver.find_element(By.ID, "who")  # the page reloaded (implicit wait)
+    WebDriverWait(driver, 60).until(staleness_of(card))  # the form posted and the page reloaded
+    driver.find_element(By.ID, "who")
 
 
 def test_a_steward_accepts_rejects_and_overrides_in_the_browser(review_server, browser):
