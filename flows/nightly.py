@@ -23,7 +23,7 @@ from pipeline.fetch import FetchResult, inputs_from_sources  # noqa: E402
 from pipeline.ingest import (InputDoc, Plan, RunSummary, extract_plan, format_summary, load_plan,  # noqa: E402
                              outcome_name, plan_run, summary_markdown)
 from pipeline.progress import Reporter, SilentReporter, make_reporter  # noqa: E402
-from pipeline.sources import FetchSettings, Source, SourcesConfig, load_sources, sources_from_args  # noqa: E402
+from pipeline.sources import FetchSettings, SourcesConfig, load_sources, sources_from_args  # noqa: E402
 from pipeline.workers import WorkerLimits  # noqa: E402
 
 DEFAULT_SOURCES = "sources.toml"
@@ -158,9 +158,4 @@ def nightly_ingest(sources_file: str | None = DEFAULT_SOURCES, paths: list[str] 
     return run
 
 
-def run_flow(**params) -> RunSummary:
-    """Run the flow in this process (Prefect's ephemeral mode when no PREFECT_API_URL is set)."""
-    return nightly_ingest(**params)
-
-
-__all__ = ["nightly_ingest", "run_flow", "format_summary", "Source"]
+__all__ = ["nightly_ingest", "format_summary"]

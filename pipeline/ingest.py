@@ -307,7 +307,8 @@ class Plan:
 
     def pending(self) -> list[int]:
         """Indices of the documents still to extract."""
-        return [i for i, o in enumerate(self.run.outcomes) if o.status in ("new", "reextracted") and o.extraction is None]
+        return [i for i, o in enumerate(self.run.outcomes)
+                if o.status in ("new", "reextracted") and o.extraction is None]
 
 
 def plan_inputs(inputs: list[InputDoc], known: Any) -> list[DocumentOutcome]:

@@ -9,13 +9,13 @@ from pipeline.extract import DocumentExtraction
 from pipeline.ingest import (DocumentOutcome, InputDoc, context_documents, current_code_version, discover_pdfs,
                              extract_plan, format_summary, ingest, link_run, load_plan, local_inputs, plan_run,
                              reconcile, source_digest, summary_markdown)
-from pipeline.progress import LogReporter, TerminalReporter, progress_line, ProgressState
+from pipeline.progress import LogReporter, ProgressState, TerminalReporter, progress_line
+from pipeline.records import ControlRow, FollowupRow, Problem, RiskRow
 from pipeline.sources import Hints
 from pipeline.workers import WorkerLimits
-from warehouse.load import KnownState
-from pipeline.records import ControlRow, FollowupRow, Problem, RiskRow
 from tests.conftest import make_text_pdf
 from tests.warehouse.conftest import fingerprint
+from warehouse.load import KnownState
 
 
 @pytest.fixture()
