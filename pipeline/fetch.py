@@ -3,7 +3,8 @@
 A URL fetched before is asked for again with `If-None-Match` / `If-Modified-Since`; a `304 Not Modified`
 reuses the bytes kept in the content store (`<warehouse_dir>/pdfs/<sha256>.pdf`, pipeline.pdfstore). A body
 is streamed to a temporary file under the store, hashed on the way, refused past the size limit, checked to
-be a PDF, and then kept under its sha256. Timeouts, connection errors, cut bodies, 5xx, 408 and 429 are
+be a PDF, and then kept under its sha256. Redirects are followed only to the URL's own host or to a host in
+`[fetch] allowed_hosts`. Timeouts, connection errors, cut bodies, 5xx, 408 and 429 are
 retried with exponential backoff and full jitter; anything else (404, an HTML page, too large) fails at once.
 The validators (ETag, Last-Modified, sha256) of each URL are kept in `<store>/fetch-state.json`: an HTTP
 cache beside the bodies it describes, so a run that finds nothing new leaves the warehouse untouched.
@@ -17,15 +18,17 @@ import os
 import random
 import time
 import uuid
+from contextlib import contextmanager
 from dataclasses import asdict, dataclass
 from pathlib import Path
-from typing import Callable
+from typing import Callable, Iterator
 
 import httpx
 
 from pipeline.pdfstore import keep_pdf, store_dir, stored_pdf_path
 from pipeline.sources import FetchSettings
 
+MAX_REDIRECTS = 5
 TRANSIENT_STATUS = frozenset({408, 425, 429, 500, 502, 503, 504})
 STATE_FILE = "fetch-state.json"
 USER_AGENT = "muni-extract/0.1 (nightly ingest of municipal PDFs)"
@@ -110,6 +113,38 @@ def status_text(response: httpx.Response) -> str:
     return f"HTTP {response.status_code} {response.reason_phrase}".rstrip()
 
 
+def allowed_hosts(url: str, settings: FetchSettings) -> frozenset[str]:
+    """Hosts a fetch of `url` may be redirected to: the URL's own host and `[fetch] allowed_hosts`."""
+    return frozenset({(httpx.URL(url).host or "").lower(), *(h.lower() for h in settings.allowed_hosts)})
+
+
+def redirect_target(url: str, response: httpx.Response, settings: FetchSettings) -> str:
+    """Where a redirect leads, if its host is allowed (a source must not lead the fetcher to any host)."""
+    target = response.next_request.url if response.next_request is not None else None
+    if target is None or target.scheme not in ("http", "https"):
+        raise Permanent("fetch_failed", f"{status_text(response)}: redirect without an http(s) Location",
+                        response.status_code)
+    if (target.host or "").lower() not in allowed_hosts(url, settings):
+        raise Permanent("fetch_failed", f"{status_text(response)}: redirect to host {target.host!r}, which is not "
+                                        "the source's host nor in [fetch] allowed_hosts: not followed",
+                        response.status_code)
+    return str(target)
+
+
+@contextmanager
+def final_response(client: httpx.Client, url: str, headers: dict[str, str], settings: FetchSettings
+                   ) -> Iterator[httpx.Response]:
+    """The streamed response at the end of at most MAX_REDIRECTS allowed redirects."""
+    current = url
+    for _ in range(MAX_REDIRECTS + 1):
+        with client.stream("GET", current, headers=headers) as response:
+            if not response.has_redirect_location:
+                yield response
+                return
+            current = redirect_target(url, response, settings)
+    raise Permanent("fetch_failed", f"more than {MAX_REDIRECTS} redirects")
+
+
 # ----- one attempt ----------------------------------------------------------------------------------------
 
 def stream_body(response: httpx.Response, target: Path, settings: FetchSettings, deadline: float) -> str:
@@ -144,7 +179,7 @@ def attempt(client: httpx.Client, url: str, state: FetchState | None, warehouse_
     tmp = store_dir(warehouse_path) / f".incoming-{os.getpid()}-{uuid.uuid4().hex[:8]}.part"
     tmp.parent.mkdir(parents=True, exist_ok=True)
     try:
-        with client.stream("GET", url, headers=headers) as response:
+        with final_response(client, url, headers, settings) as response:
             code = response.status_code
             if code == 304 and state is not None and headers:
                 return FetchResult(url, "not_modified", stored, state.sha256, response.headers.get("ETag", state.etag),
@@ -209,8 +244,9 @@ def replace_attempts(result: FetchResult, attempts: int) -> FetchResult:
 
 
 def make_client(settings: FetchSettings) -> httpx.Client:
-    """An HTTP client with the run's timeout on connect and on every wait for bytes; redirects followed."""
-    return httpx.Client(timeout=httpx.Timeout(settings.timeout_s), follow_redirects=True,
+    """An HTTP client with the run's timeout on connect and on every wait for bytes; redirects are followed by
+    `final_response`, to allowed hosts only."""
+    return httpx.Client(timeout=httpx.Timeout(settings.timeout_s), follow_redirects=False,
                         headers={"User-Agent": USER_AGENT}, trust_env=False)
 
 

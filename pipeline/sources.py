@@ -9,6 +9,7 @@ the HTTP limits.
     max_mb = 200            # larger bodies are refused (too_large)
     retries = 3             # further attempts after a transient error (timeouts, 5xx, 429, cut connections)
     backoff_s = 1.0         # first wait; doubles each attempt, with full jitter, capped by max_backoff_s
+    allowed_hosts = []      # hosts a redirect may lead to besides the URL's own (e.g. a CDN)
 
     [[source]]
     path = "samples/pdfs"   # relative to this file
@@ -56,6 +57,7 @@ class FetchSettings:
     retries: int = 3
     backoff_s: float = 1.0
     max_backoff_s: float = 30.0
+    allowed_hosts: tuple[str, ...] = ()  # hosts redirects may lead to besides each URL's own
 
 
 @dataclass(frozen=True)
@@ -104,7 +106,7 @@ def source_from(entry: dict, base_dir: Path, where: str) -> Source:
 
 def fetch_settings_from(table: dict) -> FetchSettings:
     d = FetchSettings()
-    unknown = set(table) - {"timeout_s", "max_mb", "retries", "backoff_s", "max_backoff_s"}
+    unknown = set(table) - {"timeout_s", "max_mb", "retries", "backoff_s", "max_backoff_s", "allowed_hosts"}
     if unknown:
         raise SourcesError(f"[fetch]: unknown key(s) {', '.join(sorted(unknown))}")
     return FetchSettings(
@@ -113,6 +115,7 @@ def fetch_settings_from(table: dict) -> FetchSettings:
         retries=int(table.get("retries", d.retries)),
         backoff_s=float(table.get("backoff_s", d.backoff_s)),
         max_backoff_s=float(table.get("max_backoff_s", d.max_backoff_s)),
+        allowed_hosts=tuple(str(h) for h in table.get("allowed_hosts", ())),
     )
 
 

@@ -1,5 +1,5 @@
 """A small HTTP server on 127.0.0.1 for fetch tests: each path is a behaviour (200, 304, 404, 500 then 200, a stall,
-a truncated body, an HTML page, a body that is too large, 429 with Retry-After)."""
+a truncated body, an HTML page, a body that is too large, 429 with Retry-After, redirects)."""
 from __future__ import annotations
 
 import threading
@@ -93,6 +93,14 @@ class Site:
                 elif path == "/page.html.pdf":
                     self.send_body(b"<!DOCTYPE html><html><head><title>Sidan kunde inte hittas</title></head>"
                                    b"<body>Hoppsan</body></html>", "text/html; charset=utf-8")
+                elif path in ("/moved.pdf", "/away.pdf", "/loop.pdf"):
+                    port = self.server.server_address[1]
+                    to = {"/moved.pdf": "/etag.pdf", "/loop.pdf": "/loop.pdf",
+                          "/away.pdf": f"http://127.0.0.2:{port}/etag.pdf"}[path]
+                    self.send_response(302)
+                    self.send_header("Location", to)
+                    self.send_header("Content-Length", "0")
+                    self.end_headers()
                 elif path == "/big.pdf":
                     self.send_body(site.pdf + b"\0" * 4096)
                 else:

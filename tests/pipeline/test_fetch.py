@@ -123,6 +123,23 @@ def test_a_body_over_the_limit_is_refused(server: Server, wh: Path, pdf_bytes: b
     assert (result.status, result.reason, waits) == ("failed", "too_large", [])
 
 
+def test_redirects_only_to_the_sources_host(server: Server, wh: Path):
+    moved, _ = get(server, "/moved.pdf", wh)
+    assert moved.status == "fetched" and server.site.hits["/etag.pdf"] == 1
+    away, waits = get(server, "/away.pdf", wh)
+    assert (away.status, away.reason, waits) == ("failed", "fetch_failed", [])
+    assert "redirect to host '127.0.0.2'" in away.detail
+    loop, _ = get(server, "/loop.pdf", wh)
+    assert loop.status == "failed" and "more than 5 redirects" in loop.detail
+
+
+def test_allowed_hosts_extend_where_redirects_may_lead(server: Server):
+    from pipeline.fetch import allowed_hosts
+
+    assert allowed_hosts("https://Start.Stockholm/x.pdf", FetchSettings(allowed_hosts=("cdn.example.org",))) == \
+        {"start.stockholm", "cdn.example.org"}
+
+
 def test_connection_refused_is_transient(wh: Path):
     import socket
 
