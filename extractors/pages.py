@@ -183,9 +183,9 @@ def word_dicts_to_words(dicts: Iterable[dict]) -> list[Word]:
 
 
 def canonical_chars(chars: Iterable[dict]) -> list[dict]:
-    """Characters with the font's PostScript name without subset tag and the size rounded to 4 decimals: words
+    """Characters with the font's PostScript name without subset tag and the size rounded to 4 decimals. Words
     split where font or size change, and neither two subsets of one font nor a parser's float noise
-    (6.599999999999966 vs 6.600000000000023) is a change — so both page sources give the same words in the same order."""
+    (6.599999999999966 vs 6.600000000000023) is a change: both page sources give the same words, same order."""
     from extractors.pdfium_text import font_name
 
     return [{**c, "fontname": font_name(str(c.get("fontname", ""))), "size": round(float(c.get("size", 0.0)), 4)}

@@ -151,13 +151,17 @@ def _text_run(textpage, index: int, obj) -> TextRun:
 
 def _text_object_address():
     """FPDFText_GetTextObject returning the object's address as an int (a private copy of the C function, so
-    pypdfium2's own typed binding is untouched): a cheap key for grouping characters by text object."""
-    import pypdfium2_raw
+    pypdfium2's own typed binding is untouched): a cheap key for grouping characters by text object. Should
+    pypdfium2's internals move, the typed binding and a cast do the same, three times slower."""
+    try:
+        import pypdfium2_raw
 
-    fn = pypdfium2_raw.bindings._libs["pdfium"]["FPDFText_GetTextObject"]
-    fn.argtypes = [raw.FPDF_TEXTPAGE, ctypes.c_int]
-    fn.restype = ctypes.c_void_p
-    return fn
+        fn = pypdfium2_raw.bindings._libs["pdfium"]["FPDFText_GetTextObject"]
+        fn.argtypes = [raw.FPDF_TEXTPAGE, ctypes.c_int]
+        fn.restype = ctypes.c_void_p
+        return fn
+    except (ImportError, AttributeError, KeyError, TypeError):
+        return lambda textpage, index: ctypes.cast(raw.FPDFText_GetTextObject(textpage, index), ctypes.c_void_p).value
 
 
 _object_address = _text_object_address()
