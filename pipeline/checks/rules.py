@@ -409,7 +409,8 @@ def stated_comparison(row: dict) -> tuple[str | None, int | None]:
     difference, not a level)."""
     if "comparison" in row:
         return row.get("comparison"), row.get("vs_year")
-    return sentence_comparison(str(row.get("sentence") or ""), str(row.get("printed") or ""), row.get("year"))
+    sentence = row.get("sentence") or ((row.get("_prov") or {}).get("sentence") or {}).get("printed")
+    return sentence_comparison(str(sentence or ""), str(row.get("printed") or ""), row.get("year"))
 
 
 @lru_cache(maxsize=4096)

@@ -349,6 +349,9 @@ CASES: list[Case] = [
     Case("KAA_TEXT_TABLE", "level as in the table", [kaa_text("5152", comparison=None)]),
     Case("KAA_TEXT_TABLE", "stated increase = table difference", [kaa_change("116", comparison="increase")]),
     Case("KAA_TEXT_TABLE", "stated increase read from the sentence", [kaa_change("116")]),
+    Case("KAA_TEXT_TABLE", "stated increase read from the sentence's provenance (a warehouse row)",
+         [doc("VB", kaa_stats=[{**r, "sentence": None, "_prov": {**r["_prov"], "sentence": prov(r["sentence"], 30)}}
+                               if r["source"] == "text" else r for r in kaa_change("116").rows("kaa_stats")])]),
     Case("KAA_TEXT_TABLE", "level differs", [kaa_text("5101", comparison=None)],
          Expect("warning", "2022/sokta/under2022sökte5101ungdomarstöd", "5152", "5101", ("5101", "5152"))),
     Case("KAA_TEXT_TABLE", "stated increase differs", [kaa_change("156", comparison="increase")],
