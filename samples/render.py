@@ -46,13 +46,18 @@ class RenderedDocument:
     page_labels: dict[int, str]
 
 
+def load_yaml(text: str):
+    """Safe YAML loading, with libyaml's C loader when present (same result, ~10× faster on the sources)."""
+    return yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+
+
 def load_document_source(doc: str, source_dir: Path = SOURCE_DIR) -> tuple[dict, list[Section]]:
     """The document's metadata (document.yaml) and its section files in print order."""
     folder = source_dir / doc
-    meta = yaml.safe_load((folder / "document.yaml").read_text(encoding="utf-8"))
+    meta = load_yaml((folder / "document.yaml").read_text(encoding="utf-8"))
     sections = []
     for path in sorted(folder.glob("[0-9]*.yaml")):
-        data = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+        data = load_yaml(path.read_text(encoding="utf-8")) or {}
         sections.append(Section(path.stem, data))
     return meta, sections
 
