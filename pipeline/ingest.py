@@ -147,12 +147,13 @@ def doc_id_for(sha256: str) -> str:
 
 def process_file(path: Path, known_sha256: set[str] | frozenset[str],
                  extracted_sha256: set[str] | frozenset[str] | None = None,
-                 source_uri: str | None = None) -> DocumentOutcome:
+                 source_uri: str | None = None, inspect: Callable[[Path], Any] = inspect_pdf) -> DocumentOutcome:
     """Hash and inspect one file: new bytes, known bytes to re-extract (new code), unchanged, or failed.
 
     `known_sha256` are the documents the warehouse holds; `extracted_sha256` those already extracted by the
     current code (default: all known ones). Unchanged bytes are recognised without opening the PDF.
-    `source_uri` is where the bytes came from (default: the file's own `file://` URI).
+    `source_uri` is where the bytes came from (default: the file's own `file://` URI); `inspect` takes the first
+    look (the flow runs it in a child process: pipeline.workers.inspect_isolated).
     """
     extracted = known_sha256 if extracted_sha256 is None else extracted_sha256
     uri = source_uri or path.resolve().as_uri()
@@ -163,7 +164,7 @@ def process_file(path: Path, known_sha256: set[str] | frozenset[str],
     digest = sha256_bytes(data)
     if digest in extracted:
         return DocumentOutcome(uri, digest, doc_id_for(digest), "unchanged")
-    info = inspect_pdf(path)
+    info = inspect(path)
     if not info.ok:
         return DocumentOutcome(uri, digest, None, "failed", info.reason, info.detail, info.page_count)
     status = "reextracted" if digest in known_sha256 else "new"
@@ -311,7 +312,8 @@ class Plan:
                 if o.status in ("new", "reextracted") and o.extraction is None]
 
 
-def plan_inputs(inputs: list[InputDoc], known: Any) -> list[DocumentOutcome]:
+def plan_inputs(inputs: list[InputDoc], known: Any, inspect: Callable[[Path], Any] = inspect_pdf
+                ) -> list[DocumentOutcome]:
     """Each input's outcome before extraction; the same bytes twice in one run are one document."""
     outcomes, seen = [], set()
     for inp in inputs:
@@ -319,7 +321,7 @@ def plan_inputs(inputs: list[InputDoc], known: Any) -> list[DocumentOutcome]:
             reason, detail = inp.failure or ("unreadable", "no bytes")
             outcomes.append(DocumentOutcome(inp.source_uri, inp.sha256, None, "failed", reason, detail))
             continue
-        o = process_file(inp.path, known.documents | seen, known.extracted | seen, inp.source_uri)
+        o = process_file(inp.path, known.documents | seen, known.extracted | seen, inp.source_uri, inspect)
         if o.sha256 and o.status in ("new", "reextracted"):
             seen.add(o.sha256)
         if o.status == "new" and known.source_sha256.get(o.source_uri) not in (None, o.sha256):
@@ -349,13 +351,20 @@ def keep_pdfs(warehouse_path: Path | str, inputs: list[InputDoc], outcomes: list
                 keep_pdf(warehouse_path, o.sha256, data=inp.path.read_bytes())
 
 
-def plan_run(inputs: list[InputDoc], warehouse_path: Path | str, code_version: str | None = None) -> Plan:
-    """Plan a run against the published warehouse (read-only: no lock, readers and writers go on)."""
+def plan_run(inputs: list[InputDoc], warehouse_path: Path | str, code_version: str | None = None,
+             limits=None) -> Plan:
+    """Plan a run against the published warehouse (read-only: no lock, readers and writers go on).
+
+    The first look at each new file runs in a child process within `limits` (pipeline.workers): a file that
+    hangs or crashes pdfium is recorded as unreadable, and the run goes on.
+    """
+    from pipeline.workers import WorkerLimits, inspect_isolated
     from warehouse.load import read_known_state
 
     run = new_run(code_version=code_version)
     known = read_known_state(warehouse_path, run.code_version)
-    run.outcomes = plan_inputs(inputs, known)
+    lim = limits or WorkerLimits.from_env()
+    run.outcomes = plan_inputs(inputs, known, lambda path: inspect_isolated(path, lim))
     keep_pdfs(warehouse_path, inputs, run.outcomes)
     return Plan(run, inputs, known)
 
@@ -460,7 +469,10 @@ def load_plan(plan: Plan, warehouse_path: Path | str, *, extract=None, workers: 
     from warehouse.load import known_state, load_run, published_vp_controls
     from warehouse.snapshot import writing
 
+    from pipeline.workers import WorkerLimits, inspect_isolated
+
     run = plan.run
+    lim = limits or WorkerLimits.from_env()
     step = progress or (lambda s: None)
     if not plan.pending() and not adds_something(run, plan.known.failures):
         run.finished_at = datetime.now(timezone.utc)  # nothing to add: no lock, no copy, the warehouse as it was
@@ -470,7 +482,7 @@ def load_plan(plan: Plan, warehouse_path: Path | str, *, extract=None, workers: 
         run.outcomes, stale = reconcile(run.outcomes, plan.known, now)
         for i in stale:  # rare: the warehouse lost an extraction after the plan was made
             run.outcomes[i] = process_file(plan.inputs[i].path, now.documents, now.extracted,
-                                           plan.inputs[i].source_uri)
+                                           plan.inputs[i].source_uri, lambda path: inspect_isolated(path, lim))
         extract_plan(plan, [i for i in stale if run.outcomes[i].status in ("new", "reextracted")],
                      extract=extract, workers=workers, limits=limits, reporter=reporter)
         pairs = [(o, plan.docs[i]) for i, o in enumerate(run.outcomes)
@@ -531,7 +543,7 @@ def ingest(paths: Iterable[Path | str], warehouse_path: Path | str, *, code_vers
     load (tests use it to interrupt a load at a chosen point).
     """
     inputs = local_inputs(paths) if inputs is None else inputs
-    plan = plan_run(inputs, warehouse_path, code_version)
+    plan = plan_run(inputs, warehouse_path, code_version, limits)
     extract_plan(plan, extract=extract, workers=workers, limits=limits, reporter=reporter)
     return load_plan(plan, warehouse_path, extract=extract, workers=workers, limits=limits, reporter=reporter,
                      progress=progress)

@@ -108,14 +108,19 @@ def noop() -> None:
     """A child that does nothing: starting it waits until the fork server has preloaded the extractors."""
 
 
+_warm: set[int] = set()  # processes whose fork server is known to be up
+
+
 def worker_context() -> multiprocessing.context.BaseContext:
     """The forkserver context, its server up and preloaded (children then start in milliseconds, so a time limit
-    measures extraction, not the server's start)."""
+    measures the work, not the server's start)."""
     ctx = multiprocessing.get_context("forkserver")
-    ctx.set_forkserver_preload(PRELOAD)
-    warm = ctx.Process(target=noop, daemon=True)
-    warm.start()
-    warm.join()
+    if os.getpid() not in _warm:
+        ctx.set_forkserver_preload(PRELOAD)
+        warm = ctx.Process(target=noop, daemon=True)
+        warm.start()
+        warm.join()
+        _warm.add(os.getpid())
     return ctx
 
 
@@ -209,3 +214,51 @@ def extract_isolated(path: Path, limits: WorkerLimits, extract: Extract | None =
     workers = 0 if multiprocessing.current_process().daemon else 1
     [(_, doc, result)] = extract_in_workers([path], workers, limits, extract)
     return doc, result
+
+
+# ----- any one call in a child: the first look at an untrusted file -------------------------------------
+
+def call_child(conn: multiprocessing.connection.Connection, fn: Callable, arg: object, limits: WorkerLimits) -> None:
+    """The child's body for `call_isolated`: (True, fn(arg)) or (False, why) to the parent."""
+    try:
+        limit_memory(limits.memory_mb)
+        conn.send((True, fn(arg)))
+    except MemoryError:
+        conn.send((False, memory_error(limits)))
+    except Exception as exc:  # the parent gets the reason, not a traceback
+        conn.send((False, f"{type(exc).__name__}: {exc}"))
+    finally:
+        conn.close()
+
+
+def call_isolated(fn: Callable, arg: object, limits: WorkerLimits) -> tuple[bool, object]:
+    """`fn(arg)` in a child process under the time and memory limits: (True, value) or (False, why not)."""
+    ctx = worker_context()
+    receiver, sender = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=call_child, args=(sender, fn, arg, limits), daemon=True)
+    proc.start()
+    sender.close()
+    try:
+        if not receiver.poll(limits.timeout_s):
+            proc.kill()
+            return False, timeout_error(limits)
+        try:
+            return receiver.recv()
+        except (EOFError, OSError):
+            proc.join()
+            return False, exit_error(proc.exitcode)
+    finally:
+        proc.join(5)
+        if proc.is_alive():
+            proc.kill()
+            proc.join()
+        receiver.close()
+
+
+def inspect_isolated(path: Path, limits: WorkerLimits):
+    """The first look at a file (extractors.pdf.inspect_pdf) in a child: a PDF that hangs or crashes pdfium while
+    being opened is recorded as unreadable, with the reason, instead of taking the run down."""
+    from extractors.pdf import failed, inspect_pdf
+
+    ok, value = call_isolated(inspect_pdf, Path(path), limits)
+    return value if ok else failed("unreadable", f"first look failed: {value}")

@@ -11,7 +11,7 @@ import pytest
 from extractors.classify import DocumentInfo, Segmentation
 from pipeline.extract import DocumentExtraction
 from pipeline.records import Problem
-from pipeline.workers import WorkerLimits, exit_error, extract_in_workers
+from pipeline.workers import WorkerLimits, call_isolated, exit_error, extract_in_workers, inspect_isolated
 
 LIMITS = WorkerLimits(timeout_s=120, memory_mb=1024)  # generous: only `hang` may reach a time limit
 
@@ -87,3 +87,25 @@ def test_a_real_pdf_extracts_in_a_worker(workers: int, tmp_path: Path):
     pdf = make_text_pdf(tmp_path / "a.pdf", ["Verksamhetsplan 2022"])
     [(path, doc, result)] = extract_in_workers([pdf], workers, WorkerLimits(120, 2048))
     assert path == pdf and result.status == "succeeded" and doc.page_count == 1
+
+
+def test_one_call_in_a_child_under_the_limits(tmp_path: Path):
+    ok, doc = call_isolated(behave, tmp_path / "ok.pdf", LIMITS)
+    assert ok and doc.info.title == "ok"
+    assert call_isolated(behave, tmp_path / "hang.pdf", WorkerLimits(2, 1024)) == (False, "timeout after 2 s")
+    ok, why = call_isolated(behave, tmp_path / "crash.pdf", LIMITS)
+    assert not ok and why.startswith("worker died (signal 11")
+    assert call_isolated(behave, tmp_path / "hog.pdf", LIMITS) == (False, "memory limit 1024 MB exceeded")
+    assert call_isolated(behave, tmp_path / "raise.pdf", LIMITS) == (False, "ValueError: bad table")
+
+
+def test_the_first_look_runs_isolated(tmp_path: Path):
+    from tests.conftest import make_text_pdf
+
+    pdf = make_text_pdf(tmp_path / "a.pdf", ["Verksamhetsplan 2022"], pages=2)
+    info = inspect_isolated(pdf, LIMITS)
+    assert info.ok and info.page_count == 2 and info.first_text == "Verksamhetsplan 2022"
+    (tmp_path / "b.pdf").write_text("<html><title>Not found</title></html>")
+    assert inspect_isolated(tmp_path / "b.pdf", LIMITS).reason == "not_pdf"
+    gone = inspect_isolated(tmp_path / "missing.pdf", LIMITS)
+    assert (gone.ok, gone.reason) == (False, "unreadable") and "first look failed: FileNotFoundError" in gone.detail
