@@ -591,7 +591,7 @@ def outreach_rows(v: list[list[Decimal]], facts: list[TextFact]) -> Outreach | s
     evidence: dict[int, TextFact] = {}
     years: dict[int, tuple[int, TextFact]] = {}
     for b in range(0, len(v), 3):
-        block_years = set()
+        block_years: list[tuple[int, TextFact]] = []  # in row order: the first stating fact is the evidence
         for k in range(3):
             found = {(tf.fact.metric, tf.fact.year): tf for tf in facts_with_value(facts, v[b + k][2], False)
                      if tf.fact.group_by is None}
@@ -601,9 +601,9 @@ def outreach_rows(v: list[list[Decimal]], facts: list[TextFact]) -> Outreach | s
             if named.setdefault(k, metric) != metric:
                 return "rows read differently in two blocks"
             evidence.setdefault(k, tf)
-            block_years.add((year, tf))
+            block_years.append((year, tf))
         if len({y for y, _ in block_years}) == 1:
-            years[b] = next(iter(block_years))
+            years[b] = block_years[0]
     addends = [k for k in (0, 1) if k in named]
     if 2 not in named or len(addends) != 1 or len(years) != len(v) // 3:
         return f"rows {named} or block years {sorted(y for y, _ in years.values())} not stated by the prose"
