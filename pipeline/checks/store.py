@@ -159,17 +159,22 @@ def other_rows(con: duckdb.DuckDBPyConnection) -> Iterable[tuple[str, str, int, 
 def docs_from_warehouse(con: duckdb.DuckDBPyConnection) -> list[DocData]:
     """The published state as check input: the same row dicts `doc_from_extraction` builds, with `_prov`."""
     docs = published_docs(con)
-    out = {d.doc_id: DocData(d.key, d.doc_type, d.year, d.committee) for d in docs}
+    # One DocData per logical document: a republished version that stewards accepted only in part publishes
+    # rows of both versions (two doc_ids), which are still one document to check.
+    out: dict[str, DocData] = {}
+    for d in docs:
+        out.setdefault(d.key, DocData(d.key, d.doc_type, d.year, d.committee))
+    key_of = {d.doc_id: d.key for d in docs}
     prov = provenance_by_row(con)
 
     def add(doc_id: str, entity: str, row_no: int, row: dict) -> None:
-        if doc_id not in out:
+        if doc_id not in key_of:
             return
         row["_prov"] = dict(prov.get((doc_id, entity, row_no), {}))
         if "value_printed" in row:
             row["_prov"].setdefault("value", {"page": row.get("page"), "bbox": row.get("bbox"),
                                               "printed": row["value_printed"]})
-        out[doc_id].tables.setdefault(entity, []).append(row)
+        out[key_of[doc_id]].tables.setdefault(entity, []).append(row)
 
     for entity in ENTITIES:
         if relation_exists(con, entity):
@@ -178,7 +183,7 @@ def docs_from_warehouse(con: duckdb.DuckDBPyConnection) -> list[DocData]:
     if relation_exists(con, "other_records"):
         for doc_id, entity, row_no, row in other_rows(con):
             add(doc_id, entity, row_no, row)
-    return [out[d.doc_id] for d in docs]
+    return list(out.values())
 
 
 # ----- writing findings and rules ----------------------------------------------------------------------

@@ -196,3 +196,26 @@ def test_a_reextraction_that_reads_another_year_stays_the_same_logical_document(
     assert q(warehouse, "SELECT doc_key, basis FROM publications WHERE run_id = 'r5' AND doc_id = ?", [VP_ID]) == [
         ("VP-2022-Arbetsmarknadsnämnden", "reextraction")]
     assert q(warehouse, "SELECT count(*) FROM risks WHERE doc_id = ?", [VP_ID]) == [(66,)]  # not published twice
+
+
+def test_a_partly_published_republished_version_is_checked_as_one_document(warehouse):
+    from pipeline.checks.store import docs_from_warehouse, run_checks
+
+    run = run_at("r6", 6, perturb)
+    sha = "e" * 64
+    run.outcomes[0] = dataclasses.replace(run.outcomes[0], sha256=sha, doc_id=sha[:16],
+                                          source_uri="file:///vp-republished-again.pdf")
+    publish_run(warehouse, run)
+    with writing(warehouse) as snap:
+        docs = docs_from_warehouse(snap.con)
+        keys = [d.key for d in docs]
+        assert len(keys) == len(set(keys))  # one DocData per logical document, whatever its doc_ids
+        vp = next(d for d in docs if d.key == "VP-2022-Arbetsmarknadsnämnden")
+        assert len(vp.rows("risks")) == q_count(snap.con, "risks")
+        findings = run_checks(snap.con, "r6")
+        assert len({f.finding_id for f in findings}) == len(findings)
+
+
+def q_count(con, table: str) -> int:
+    return con.execute(f"SELECT count(*) FROM {table} t JOIN documents d USING (doc_id) "
+                       "WHERE d.doc_type = 'VP'").fetchone()[0]
