@@ -444,19 +444,21 @@ def test_a_redirect_to_another_scheme_is_not_followed(tmp_path: Path):
     assert not (tmp_path / "pdfs").exists() or not list((tmp_path / "pdfs").glob("*.pdf"))
 
 
-@pytest.mark.xfail(strict=True, reason="pipeline/fetch.py follows redirects to any host; needs an allow-list of the "
-                                       "configured hosts (see docs/security.md, 'Fetching')")
 def test_a_redirect_to_a_host_that_is_not_configured_is_not_followed(tmp_path: Path):
-    """The source names 127.0.0.1; a redirect to 127.0.0.2 (another host, also loopback) must not be requested."""
+    """The source names 127.0.0.1; a redirect to 127.0.0.2 (another host, also loopback) is not requested unless
+    `[fetch] allowed_hosts` names it."""
     from pipeline.fetch import inputs_from_sources
     from pipeline.sources import FetchSettings, Source
 
     pdf = make_text_pdf(tmp_path / "x.pdf", ["Verksamhetsplan 2022"]).read_bytes()
     with serve(pdf, host="127.0.0.2") as (other, other_hits), serve(pdf) as (base, _):
         url = f"{base}/to/{other.removeprefix('http://')}/ok.pdf"
-        inputs, results = inputs_from_sources([Source("http", url)], FetchSettings(retries=0), tmp_path / "w.duckdb")
-    assert other_hits == []
-    assert results[0].status == "failed"
+        _, refused = inputs_from_sources([Source("http", url)], FetchSettings(retries=0), tmp_path / "a.duckdb")
+        assert other_hits == []
+        _, allowed = inputs_from_sources([Source("http", url)], FetchSettings(retries=0, allowed_hosts=("127.0.0.2",)),
+                                         tmp_path / "b.duckdb")
+    assert refused[0].status == "failed" and "127.0.0.2" in refused[0].detail
+    assert allowed[0].status == "fetched" and other_hits == ["/ok.pdf"]
 
 
 # ----- dependencies are pinned ------------------------------------------------------------------------------
