@@ -1,0 +1,41 @@
+"""The benchmark's parts on tiny inputs (the real figures come from `make bench`, see docs/performance.md)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+import pypdfium2 as pdfium
+
+from bench import corpus, run
+from samples.hostile import large_pdf, text_pdf
+
+
+def pages_of(path: Path) -> int:
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        return len(pdf)
+    finally:
+        pdf.close()
+
+
+def test_corpus_is_excerpts_of_the_variants_with_their_own_bytes(tmp_path: Path, monkeypatch):
+    sources = []
+    for i in range(2):
+        p = tmp_path / f"variant-{i}.pdf"
+        p.write_bytes(large_pdf(pages=20 + i))
+        sources.append(p)
+    monkeypatch.setattr(corpus, "rendered_variants", lambda seeds, cache: sources)
+    docs = corpus.build_corpus(docs=6, seeds=2, pages=(2, 4), cache=tmp_path / "cache")
+    assert len(docs) == 6 and len({d.read_bytes() for d in docs}) == 6
+    assert all(2 <= pages_of(d) <= 4 for d in docs)
+    assert corpus.build_corpus(docs=6, seeds=2, pages=(2, 4), cache=tmp_path / "cache") == docs  # cached
+
+
+def test_pipeline_figures_and_targets(tmp_path: Path, capsys):
+    pdf = tmp_path / "a.pdf"
+    pdf.write_bytes(text_pdf(["Verksamhetsplan 2022"], pages=2))
+    base = run.bench_baselines([pdf], with_camelot=False)
+    assert base["floor"] > 0 and base["pdfplumber"] > 0
+    targets = run.bench_pipeline([pdf], tmp_path, base, with_camelot=False)
+    out = capsys.readouterr().out
+    assert "1. pipeline / pdfplumber extract_tables = " in out and "2. unchanged re-run" in out
+    assert [t.name[:2] for t in targets] == ["1.", "1.", "2."]
