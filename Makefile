@@ -18,10 +18,11 @@ $(STAMP): requirements.lock pyproject.toml
 	touch $(STAMP)
 
 run: $(STAMP)
-	@mkdir -p data
+	@mkdir -p data/prefect-home
 	$(BIN)/muni ingest --sources sources.toml --warehouse data/warehouse.duckdb
 
 test: $(STAMP)
+	@mkdir -p data/prefect-home
 	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 samples: $(STAMP)

@@ -138,6 +138,8 @@ class LabelledLine:
 
     label: str
     parts: list[tuple[int, Line]]  # value lines (page, line); the first holds only the value's words
+    label_page: int = 0  # where the label itself stands: the place of a label printed without a value
+    label_bbox: Box | None = None
 
     @property
     def value(self) -> str:
@@ -145,10 +147,12 @@ class LabelledLine:
 
     @property
     def page(self) -> int:
-        return self.parts[0][0]
+        return self.parts[0][0] if self.parts else self.label_page
 
     @property
     def bbox(self) -> Box | None:
+        if not self.parts:
+            return self.label_bbox
         return union_box([ln.bbox for pg, ln in self.parts if pg == self.page])
 
 
@@ -193,7 +197,7 @@ def lines_to_blocks(lines: list[TypedLine]) -> tuple[list[ProjectBlock], list[Ty
             label_words, value_words = tl.line.words[:split], tl.line.words[split:]
             label = " ".join(w.text for w in label_words)
             parts = [(tl.page, Line(tuple(value_words)))] if value_words else []
-            current.labelled.append(LabelledLine(label, parts))
+            current.labelled.append(LabelledLine(label, parts, tl.page, tl.line.bbox))
             value_x = value_words[0].x0 if value_words else None
             continue
         if value_x is not None and current.labelled and abs(tl.line.x0 - value_x) <= 2.0:

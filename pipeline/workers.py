@@ -25,7 +25,7 @@ if TYPE_CHECKING:
 
 Extract = Callable[[Path], "DocumentExtraction"]
 Outcome = tuple[Path, "DocumentExtraction | None", ExtractionResult]
-PRELOAD = ["pipeline.extract", "pipeline.workers"]
+PRELOAD = ["pipeline.extract", "pipeline.workers", "parsers.preload"]  # children fork with models loaded
 
 
 @dataclass(frozen=True)

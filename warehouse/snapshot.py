@@ -96,12 +96,16 @@ def writing(path: Path | str, progress: Progress = _quiet) -> Iterator[Snapshot]
     nxt = next_path(path)
     with writer_lock(path):
         _remove(nxt, wal_path(nxt))  # what a killed writer left behind
-        if path.exists():
-            if wal_path(path).exists():  # written by a pre-snapshot version: replay its log first
-                duckdb.connect(str(path)).close()
-            shutil.copyfile(path, nxt)
-        progress("copied")
-        con = duckdb.connect(str(nxt))
+        try:
+            if path.exists():
+                if wal_path(path).exists():  # written by a pre-snapshot version: replay its log first
+                    duckdb.connect(str(path)).close()
+                shutil.copyfile(path, nxt)
+            progress("copied")
+            con = duckdb.connect(str(nxt))
+        except BaseException:  # e.g. the disk filled up while copying: leave no partial next state behind
+            _remove(nxt, wal_path(nxt))
+            raise
         try:
             before = schema_version(con)
             after = migrate(con)
