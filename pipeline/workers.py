@@ -30,7 +30,8 @@ PRELOAD = ["pipeline.extract", "pipeline.workers", "parsers.preload"]  # childre
 
 @dataclass(frozen=True)
 class WorkerLimits:
-    """How long one document may take, and how much memory (address space) its worker may use."""
+    """How long one document may take, and how much memory (address space) it may add to its worker's starting
+    size (the preloaded code and language data are shared and not counted)."""
 
     timeout_s: float = 300.0
     memory_mb: int = 2048
@@ -67,11 +68,27 @@ def exit_error(exitcode: int | None) -> str:
     return f"worker died (exit code {exitcode}) before sending a result"
 
 
+def address_space_bytes() -> int:
+    """This process's current virtual size (Linux /proc; 0 where that is not available)."""
+    try:
+        with open("/proc/self/statm", encoding="ascii") as f:
+            return int(f.read().split()[0]) * resource.getpagesize()
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def limit_memory(memory_mb: int) -> None:
-    """Cap this process's address space, so a runaway allocation fails here instead of starving the machine."""
-    cap = memory_mb * 2**20
+    """Cap this process's address space at its current size plus `memory_mb`, so a runaway allocation fails
+    here instead of starving the machine, whatever the fork server had preloaded."""
+    cap = address_space_bytes() + memory_mb * 2**20
     _, hard = resource.getrlimit(resource.RLIMIT_AS)
     resource.setrlimit(resource.RLIMIT_AS, (cap if hard == resource.RLIM_INFINITY else min(cap, hard), hard))
+
+
+def out_of_memory(error: str) -> bool:
+    """Does an extraction error say the memory cap was hit (a MemoryError, or a library that could not be
+    mapped into the capped address space)?"""
+    return error.startswith("MemoryError") or "failed to map segment" in error or "Cannot allocate memory" in error
 
 
 def extract_child(conn: multiprocessing.connection.Connection, path: Path, extract: Extract | None,
@@ -82,7 +99,7 @@ def extract_child(conn: multiprocessing.connection.Connection, path: Path, extra
         if extract is None:
             from pipeline.extract import extract_document as extract
         doc, result = run_extraction(extract, path)
-        if result.error and result.error.startswith("MemoryError"):
+        if result.error and out_of_memory(result.error):
             doc, result = None, failure(memory_error(limits))
         try:
             conn.send((doc, result))

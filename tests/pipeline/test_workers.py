@@ -109,3 +109,17 @@ def test_the_first_look_runs_isolated(tmp_path: Path):
     assert inspect_isolated(tmp_path / "b.pdf", LIMITS).reason == "not_pdf"
     gone = inspect_isolated(tmp_path / "missing.pdf", LIMITS)
     assert (gone.ok, gone.reason) == (False, "unreadable") and "first look failed: FileNotFoundError" in gone.detail
+
+
+def test_a_library_that_cannot_be_mapped_under_the_cap_is_a_memory_failure():
+    from pipeline.workers import out_of_memory
+
+    assert out_of_memory("MemoryError: ")
+    assert out_of_memory("ImportError: /x/_rust.abi3.so: failed to map segment from shared object (base.py:10)")
+    assert not out_of_memory("ValueError: no pages")
+
+
+def test_the_memory_cap_counts_from_the_workers_starting_size():
+    from pipeline.workers import address_space_bytes
+
+    assert address_space_bytes() > 10 * 2**20  # a Python process with this test suite loaded
