@@ -11,7 +11,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 from functools import lru_cache
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable
 
 from pipeline.checks.arith import check_percent, check_ratio, check_sum, printed_interval
@@ -32,6 +32,28 @@ class Rule:
 
 def fmt(value) -> str:
     return "" if value is None else str(value)
+
+
+def kronor(value) -> str:
+    """An amount as a Swedish reader writes it: '38 600 000 kr', '1 163,65 kr' (messages only)."""
+    try:
+        d = Decimal(str(value))
+    except (InvalidOperation, ValueError):
+        return str(value)
+    sign, d = ("−" if d < 0 else ""), abs(d)
+    whole, frac = divmod(d, 1)
+    digits = f"{int(whole):,}".replace(",", " ")
+    cents = "" if frac == 0 else "," + f"{frac:.2f}"[2:]
+    return f"{sign}{digits}{cents} kr"
+
+
+def percent_sv(value) -> str:
+    """A computed share with two decimals and a decimal comma: '46,67 %' (messages only)."""
+    return f"{value:.2f}".replace(".", ",") + " %"
+
+
+PROJECT_FIELD_LABELS = {"budget_sek": "budgeten", "cofinancing_sek": "medfinansieringen", "end_month": "slutmånaden",
+                        "start_month": "startmånaden", "department": "avdelningen"}
 
 
 # ----- risk register, matrix, control plan ---------------------------------------------------------
@@ -382,7 +404,7 @@ def kaa_percent(docs: Docs):
             yield Finding("KAA_PERCENT", severity, d.key, "kaa_stats", f"{year}/{metric}/{gv}",
                           f"{res.exact:.2f} % (tryckt {r.get('printed')} kräver {res.rounded_interval})", str(r.get("printed")),
                           "avrundning till tryckt precision",
-                          f"{gv} {year}: {r.get('printed')} stämmer inte med {n}/{nn} = {res.exact:.2f} %"
+                          f"{gv} {year}: {r.get('printed')} stämmer inte med {n}/{nn} = {percent_sv(res.exact)}"
                           + (" (stämmer bara om talet trunkerats)." if res.status == "truncated" else "."),
                           (evidence(d, r, "value"), evidence(d, num, "value"), evidence(d, den, "value")))
 
@@ -505,7 +527,9 @@ def project_cross_doc(docs: Docs):
                 same = number(a) == number(b) if field_name.endswith("_sek") else key_text(a) == key_text(b)
                 if not same:
                     yield Finding("PROJECT_CROSS_DOC", severity, db.key, "projects", f"{key}/{field_name}", str(a), str(b),
-                                  "exakt", f"Projektet '{pb.get('name')}': {field_name} är {a} i VP men {b} i VB.",
+                                  "exakt", f"Projektet '{pb.get('name')}': {PROJECT_FIELD_LABELS[field_name]} är "
+                                  f"{kronor(a) if field_name.endswith('_sek') else a} i VP men "
+                                  f"{kronor(b) if field_name.endswith('_sek') else b} i VB.",
                                   (evidence(dv, pv_, field_name.replace("_sek", "_printed") if field_name.endswith("_sek") else field_name),
                                    evidence(db, pb, field_name.replace("_sek", "_printed") if field_name.endswith("_sek") else field_name)),
                                   other_doc=dv.key)
