@@ -109,7 +109,7 @@ def warm_up(work: Path, with_camelot: bool) -> None:
 
     from samples.hostile import text_pdf
 
-    t, _ = timed(importlib.import_module, "bench.warm")
+    t, _ = timed(importlib.import_module, "parsers.preload")
     print(f"  one-time model loading (Swedish lexicon + spaCy pipeline, once per process): {t:.1f} s", flush=True)
     tiny = work / "warm-up.pdf"
     tiny.write_bytes(text_pdf(["Verksamhetsplan 2022"]))
@@ -160,28 +160,22 @@ def bench_pipeline(pdfs: list[Path], work: Path, base: dict[str, float], with_ca
     ]
 
 
-def throughput_run(corpus: list[Path], work: Path, workers: int, preload: str) -> dict:
+def throughput_run(corpus: list[Path], work: Path, workers: int) -> dict:
     """One measurement in a fresh process (bench.throughput): documents, pages, seconds, failures."""
-    wh = work / f"corpus-{workers}-{preload}-{len(corpus)}" / "warehouse.duckdb"
-    out = subprocess.run([sys.executable, "-m", "bench.throughput", str(workers), preload, str(wh),
-                          *map(str, corpus)], cwd=ROOT, capture_output=True, text=True, check=True)
+    wh = work / f"corpus-{workers}-{len(corpus)}" / "warehouse.duckdb"
+    out = subprocess.run([sys.executable, "-m", "bench.throughput", str(workers), str(wh), *map(str, corpus)],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
 
 
-def bench_throughput(corpus: list[Path], work: Path, shipped_docs: int) -> list[Target]:
-    """Figure 3: pages/s of the whole pipeline over the corpus with 1 and 2 workers (fresh warehouses).
-
-    Measured with the language models loaded once in the workers' fork server (bench.warm), and, on the first
-    `shipped_docs` documents with one worker, as pipeline/workers.py ships (each child loads them itself)."""
+def bench_throughput(corpus: list[Path], work: Path) -> list[Target]:
+    """Figure 3: pages/s of the whole pipeline over the corpus with 1 and 2 workers (fresh warehouses), the
+    workers as pipeline/workers.py ships them (language models preloaded in the fork server)."""
     rates = {}
-    if shipped_docs:
-        m = throughput_run(corpus[:shipped_docs], work, 1, "shipped")
-        print(f"  as shipped, 1 worker: {m['seconds']:.1f} s for {m['documents']} documents, {m['pages']} pages = "
-              f"{m['pages'] / m['seconds']:.2f} pages/s ({m['seconds'] / m['documents']:.1f} s a document)", flush=True)
     for workers in (1, 2):
-        m = throughput_run(corpus, work, workers, "models")
+        m = throughput_run(corpus, work, workers)
         rates[workers] = m["pages"] / m["seconds"]
-        print(f"  models preloaded, {workers} worker(s): {m['seconds']:.1f} s for {m['documents']} documents, "
+        print(f"  {workers} worker(s): {m['seconds']:.1f} s for {m['documents']} documents, "
               f"{m['pages']} pages = {rates[workers]:.2f} pages/s ({m['failures']} failures)", flush=True)
     speedup = rates[2] / rates[1]
     print(f"3. throughput: {rates[1]:.2f} pages/s with 1 worker, {rates[2]:.2f} with 2 = {speedup:.2f}× "
@@ -231,8 +225,6 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--corpus-docs", type=int, default=200)
     ap.add_argument("--corpus-seeds", type=int, default=10, help="layout variants the corpus is cut from")
     ap.add_argument("--large-pages", type=int, default=500)
-    ap.add_argument("--shipped-docs", type=int, default=4,
-                    help="documents measured with the workers as shipped (each child loads the models)")
     args = ap.parse_args(argv)
     only = {s.strip() for s in args.only.split(",")}
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
@@ -251,7 +243,7 @@ def main(argv: list[str] | None = None) -> None:
             t, corpus = timed(build_corpus, args.corpus_docs, args.corpus_seeds)
             print(f"corpus: {len(corpus)} documents from {args.corpus_seeds} layout variants ({t:.0f} s to build or "
                   f"load from the cache)", flush=True)
-            targets += bench_throughput(corpus, work, args.shipped_docs)
+            targets += bench_throughput(corpus, work)
         if "4" in only:
             targets += bench_peak(work, args.large_pages)
     print("targets:")

@@ -1,8 +1,7 @@
-"""One throughput measurement in a fresh process: `python -m bench.throughput WORKERS PRELOAD WAREHOUSE PDF...`.
+"""One throughput measurement in a fresh process: `python -m bench.throughput WORKERS WAREHOUSE PDF...`.
 
-The whole pipeline (pipeline.ingest.ingest) over the PDFs with WORKERS extraction workers; PRELOAD is `models`
-to load the lexicon and spaCy in the workers' fork server first (bench.warm), or `shipped` for the fork server
-as pipeline/workers.py configures it. A fresh process per measurement, so each starts its own fork server.
+The whole pipeline (pipeline.ingest.ingest) over the PDFs with WORKERS extraction workers, as shipped. A fresh
+process per measurement, so each starts its own fork server.
 The last line printed is JSON: documents, pages, seconds, failures.
 """
 from __future__ import annotations
@@ -17,12 +16,10 @@ from pathlib import Path
 def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     args = argv or sys.argv[1:]
-    workers, preload, warehouse, pdfs = int(args[0]), args[1], Path(args[2]), [Path(p) for p in args[3:]]
+    workers, warehouse, pdfs = int(args[0]), Path(args[1]), [Path(p) for p in args[2:]]
     import pipeline.workers as w
     from pipeline.ingest import ingest
 
-    if preload == "models":
-        w.PRELOAD = [*w.PRELOAD, "bench.warm"]
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
     run = ingest(pdfs, warehouse, workers=workers, limits=w.WorkerLimits.from_env())
