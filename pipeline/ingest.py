@@ -29,12 +29,10 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 from extractors.pdf import inspect_pdf
 from pipeline import CODE_VERSION
 from pipeline.records import Problem, Record
-from pipeline.sources import Hints
+from pipeline.sources import DOC_TYPES, Hints, plausible_year
 
 if TYPE_CHECKING:
     from pipeline.extract import DocumentExtraction
-
-DOC_TYPES = ("VP", "VB", "T1", "T2")
 
 
 @dataclass(frozen=True)
@@ -180,7 +178,7 @@ def extraction_result(doc: "DocumentExtraction") -> ExtractionResult:
     if doc_type is not None and doc_type not in DOC_TYPES:
         problems.append(Problem(None, None, f"document type {doc_type!r} is not one of {DOC_TYPES}: not stored"))
         doc_type = None
-    if year is not None and not (isinstance(year, int) and 1900 <= year <= 2200):
+    if year is not None and not plausible_year(year):
         problems.append(Problem(None, None, f"year {year!r} is not a plausible year: not stored"))
         year = None
     return ExtractionResult("succeeded", doc_type, year, info.committee, info.title, list(doc.records), problems)

@@ -70,6 +70,11 @@ class SourcesError(ValueError):
     """sources.toml says something that cannot be used; the message says where."""
 
 
+def plausible_year(year: object) -> bool:
+    """Whether a value can be a document's year (an int in 1900-2200)."""
+    return isinstance(year, int) and 1900 <= year <= 2200
+
+
 def is_url(text: str) -> bool:
     return urlparse(text).scheme in ("http", "https")
 
@@ -80,7 +85,7 @@ def hints_from(entry: dict, where: str) -> Hints:
     if doc_type is not None and doc_type not in DOC_TYPES:
         raise SourcesError(f"{where}: doc_type {doc_type!r} is not one of {', '.join(DOC_TYPES)}")
     year = entry.get("year")
-    if year is not None and not (isinstance(year, int) and 1900 <= year <= 2200):
+    if year is not None and not plausible_year(year):
         raise SourcesError(f"{where}: year {year!r} is not a year")
     committee = entry.get("committee")
     if committee is not None and not isinstance(committee, str):
