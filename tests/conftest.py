@@ -33,6 +33,15 @@ def sample_pdfs() -> list[Path]:
     return sorted((SAMPLES / "pdfs").glob("*.pdf"))
 
 
+@pytest.fixture(scope="session")
+def sample_ingest(tmp_path_factory):
+    """The real pipeline (extract, load, checks) over samples/pdfs, run once per session: (warehouse, RunSummary)."""
+    from pipeline.ingest import ingest
+
+    path = tmp_path_factory.mktemp("ingested-samples") / "warehouse.duckdb"
+    return path, ingest([SAMPLES / "pdfs"], path)
+
+
 def make_text_pdf(path: Path, lines: list[str], pages: int = 1) -> Path:
     """A small real PDF with a text layer, for pipeline tests."""
     from reportlab.pdfgen.canvas import Canvas

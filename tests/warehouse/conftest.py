@@ -1,4 +1,5 @@
-"""Warehouses built once per test session: from the samples' truth (fast, full tables) and by a real ingest."""
+"""The warehouse built once per test session from the samples' truth (fast, full tables); the real ingest of the
+samples is the session fixture `sample_ingest` in tests/conftest.py."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -19,14 +20,6 @@ def truth_warehouse(tmp_path_factory) -> Path:
     path = tmp_path_factory.mktemp("truth") / "warehouse.duckdb"
     publish_run(path, truth_run())
     return path
-
-
-@pytest.fixture(scope="session")
-def sample_ingest(tmp_path_factory):
-    """The real pipeline over samples/pdfs (extraction as far as it is written today): (warehouse, run)."""
-    from tests.pipeline.report.sample_warehouse import ingested_samples
-
-    return ingested_samples(tmp_path_factory)  # one ingest per session, shared with the report tests
 
 
 def fingerprint(path: Path) -> dict[str, list[tuple]]:

@@ -16,7 +16,6 @@ from pipeline.checks.model import Finding, doc_from_extraction
 from pipeline.checks.rules import CATALOGUE, run_rules
 from pipeline.checks.store import docs_from_warehouse, latest_run_id, plain_decimal, run_checks
 from pipeline.cli import main
-from tests.pipeline.report.sample_warehouse import ingested_samples
 from tests.warehouse.truth_run import truth_run
 from warehouse.load import publish_run
 from warehouse.snapshot import writing
@@ -130,17 +129,8 @@ def test_muni_check_without_a_warehouse_is_an_error(tmp_path, capsys):
     assert not (tmp_path / "none.duckdb").exists()
 
 
-@pytest.fixture(scope="module")
-def samples(tmp_path_factory):
-    return ingested_samples(tmp_path_factory)
-
-
-SAME_WORKER = pytest.mark.xdist_group(name="sample-ingest")  # with the other tests of the sample ingest (xdist)
-
-
-@SAME_WORKER
-def test_ingest_writes_the_samples_known_findings(samples):
-    path, run = samples
+def test_ingest_writes_the_samples_known_findings(sample_ingest):
+    path, run = sample_ingest
     con = duckdb.connect(str(path), read_only=True)
     rows = con.execute("SELECT f.rule_id, f.severity, d.doc_type || '-' || d.year || '-' || d.committee, f.entity_key "
                        "FROM current_findings f JOIN documents d USING (doc_id) WHERE f.run_id = ?",
@@ -149,9 +139,8 @@ def test_ingest_writes_the_samples_known_findings(samples):
     assert sorted(list(r) for r in rows) == json.loads(GOLDEN.read_text(encoding="utf-8"))
 
 
-@SAME_WORKER
-def test_samples_findings_from_the_warehouse_equal_those_from_extraction(samples):
-    path, run = samples
+def test_samples_findings_from_the_warehouse_equal_those_from_extraction(sample_ingest):
+    path, run = sample_ingest
     expected = {f.finding_id: canonical(f) for f in run_rules(docs_of_run(run))}
     con = duckdb.connect(str(path), read_only=True)
     got = {f.finding_id: canonical(f) for f in run_rules(docs_from_warehouse(con))}

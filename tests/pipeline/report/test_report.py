@@ -20,7 +20,6 @@ from extractors.render import HIGHLIGHT_RGB
 from pipeline.checks.store import run_checks
 from pipeline.cli import main
 from pipeline.report.build import write_report
-from tests.pipeline.report.sample_warehouse import ingested_samples
 from tests.warehouse.truth_run import truth_run
 from warehouse.load import publish_run
 from warehouse.snapshot import writing
@@ -69,12 +68,9 @@ def highlight_pixels(png: bytes) -> int:
     return int((img == np.array(HIGHLIGHT_RGB, dtype=np.uint8)).all(axis=2).sum())
 
 
-pytestmark = pytest.mark.xdist_group(name="sample-ingest")  # with the other tests of the sample ingest (xdist)
-
-
 @pytest.fixture(scope="module")
-def report(tmp_path_factory):
-    path, run = ingested_samples(tmp_path_factory)
+def report(sample_ingest, tmp_path_factory):
+    path, run = sample_ingest
     out = tmp_path_factory.mktemp("report")
     return path, run, write_report(path, out)
 
