@@ -9,13 +9,13 @@ header words above the table; cells keep their page and bbox for provenance.
 from __future__ import annotations
 
 import re
-from functools import lru_cache
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Sequence
 
 from extractors.pages import Box, Line, Page, Rule, Word, union_box, words_to_lines
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number, parse_yes_no
+from parsers.text import stop_words, swedish_lexicon
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Problem, Procurement, Provenance, Record
 
@@ -153,20 +153,18 @@ def _ambiguous_break_is_cut(fragment: str, rest_text: str) -> bool:
     a one- or two-letter rest is a cut ('Medborgarutvecklin' | 'g'); two words that each stand alone are a
     wrap ('Inte' | 'bestämt') — a compound's first part ending in the linking -s ('kombinations' |
     'utbildningar') does not stand alone."""
-    from parsers.text import swedish_lexicon
-
     rest = re.sub(r"\W+$", "", rest_text).lower()
     frag = re.sub(r"\W+$", "", fragment).lower()
     if fragment.endswith((".", "@")) or "@" in fragment or "/" in fragment:
         return True
     if _joins_to_word(frag, rest):
         return True
-    if rest in _stop_words():
+    if rest in stop_words():
         return False
     if len(rest) <= 2:
         return True
     lexicon = swedish_lexicon()
-    stands_alone = frag in _stop_words() or (frag in lexicon and not LINKING_S.search(frag))
+    stands_alone = frag in stop_words() or (frag in lexicon and not LINKING_S.search(frag))
     return not (stands_alone and rest in lexicon)
 
 
@@ -177,19 +175,9 @@ def _joins_to_word(fragment: str, rest: str) -> bool:
     """Does fragment+rest end in a dictionary word of 6+ letters that straddles the cut with 3+ letters of the
     fragment ('handledningskonsult' + 'er' ends in 'konsulter')? Compounds are rarely in the dictionary,
     their last part is."""
-    from parsers.text import swedish_lexicon
-
     joined = fragment + rest
     lexicon = swedish_lexicon()
     return any(joined[i:] in lexicon for i in range(0, len(fragment) - 2) if len(joined) - i >= 6)
-
-
-@lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
-    """Swedish function words (spaCy's list, shipped with spaCy)."""
-    from spacy.lang.sv.stop_words import STOP_WORDS
-
-    return frozenset(STOP_WORDS)
 
 
 def join_cell_lines(lines: Sequence[Line], right: float | None = None, left: float | None = None) -> str:

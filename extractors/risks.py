@@ -17,7 +17,7 @@ from functools import lru_cache
 
 from extractors.pages import Box, Line, Page, Rule, Word, union_box, words_to_lines
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_in_control_plan, parse_number, parse_scale
-from parsers.text import swedish_lexicon
+from parsers.text import swedish_lemmas, swedish_lexicon
 from parsers.codes import CONSEQUENCE_LABELS, PROBABILITY_LABELS
 from pipeline.records import Problem, Provenance, RiskRow
 
@@ -319,22 +319,6 @@ def reaches_text_edge(line: Line, column: Column, next_line: Line) -> bool:
 def is_word(token: str) -> bool:
     """Is `token` a Swedish word form (spaCy's lookup lexicon)?"""
     return token.lower() in swedish_lexicon()
-
-
-@lru_cache(maxsize=1)
-def swedish_lemmas() -> frozenset[str]:
-    """Base forms (lemmas) of spaCy's Swedish lookup lemmatizer (shipped by spacy-lookups-data; no download)."""
-    import gzip
-    import json
-    from pathlib import Path
-
-    try:
-        import spacy_lookups_data
-    except ImportError:  # pragma: no cover - joins then rest on the word list alone
-        return frozenset()
-    path = Path(spacy_lookups_data.__file__).parent / "data" / "sv_lemma_lookup.json.gz"
-    with gzip.open(path, "rt", encoding="utf-8") as fh:
-        return frozenset(v.lower() for v in json.load(fh).values())
 
 
 def is_linking_s(token: str) -> bool:

@@ -11,8 +11,9 @@ CONJUNCTIONS = ("och", "eller", "samt", "respektive", "resp.", "som", "till")
 
 
 @lru_cache(maxsize=1)
-def swedish_lexicon() -> frozenset[str]:
-    """Word forms of spaCy's Swedish lookup lemmatizer (spacy-lookups-data ships them; no download)."""
+def _lemma_table() -> tuple[frozenset[str], frozenset[str]]:
+    """(word forms, base forms) of spaCy's Swedish lookup lemmatizer (spacy-lookups-data ships them; no
+    download), read once for both."""
     import gzip
     import json
     from pathlib import Path
@@ -20,17 +21,30 @@ def swedish_lexicon() -> frozenset[str]:
     try:
         import spacy_lookups_data
     except ImportError:  # pragma: no cover - repair then falls back to shape rules
-        return frozenset()
+        return frozenset(), frozenset()
     path = Path(spacy_lookups_data.__file__).parent / "data" / "sv_lemma_lookup.json.gz"
     with gzip.open(path, "rt", encoding="utf-8") as fh:
         data = json.load(fh)
-    from spacy.lang.sv.stop_words import STOP_WORDS  # the lemma table lacks short words: av, och, på, samt …
-
-    return frozenset(w.lower() for w in list(data) + list(data.values()) + list(STOP_WORDS))
+    lemmas = frozenset(v.lower() for v in data.values())
+    return frozenset(w.lower() for w in data) | lemmas, lemmas
 
 
 @lru_cache(maxsize=1)
-def _stop_words() -> frozenset[str]:
+def swedish_lexicon() -> frozenset[str]:
+    """Word forms of spaCy's Swedish lookup lemmatizer, with spaCy's stop words (the lemma table lacks short
+    words: av, och, på, samt …)."""
+    forms = _lemma_table()[0]
+    return forms | stop_words() if forms else forms
+
+
+def swedish_lemmas() -> frozenset[str]:
+    """Base forms (lemmas) of spaCy's Swedish lookup lemmatizer."""
+    return _lemma_table()[1]
+
+
+@lru_cache(maxsize=1)
+def stop_words() -> frozenset[str]:
+    """Swedish function words (spaCy's list, shipped with spaCy)."""
     from spacy.lang.sv.stop_words import STOP_WORDS
 
     return frozenset(STOP_WORDS)
@@ -72,7 +86,7 @@ def _mid_word(left: str, right: str, joined: str) -> bool:
         return False
     if _is_word(joined):
         return True
-    if right.lower() in _stop_words():  # "… incidentrapportering | och …": a short function word starts anew
+    if right.lower() in stop_words():  # "… incidentrapportering | och …": a short function word starts anew
         return False
     if not _is_word(left) and len(right) <= 3:
         return True
