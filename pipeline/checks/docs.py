@@ -5,7 +5,7 @@ import json
 from collections import Counter
 from pathlib import Path
 
-from pipeline.checks.model import doc_from_truth
+from pipeline.checks.model import SEVERITIES, doc_from_truth
 from pipeline.checks.rules import CATALOGUE, run_rules
 from pipeline.checks.rules import __doc__ as POLICY
 
@@ -47,7 +47,7 @@ def rules_markdown(truth_dir: Path = ROOT / "samples" / "truth") -> str:
     findings = sorted(run_rules(docs), key=lambda f: (f.doc, f.rule_id, f.entity_key))
     counts = Counter(f.severity for f in findings)
     lines += ["", "## Example: the faithful samples (AMN VP 2022 and VB 2022)", "",
-              f"{len(findings)} findings: " + ", ".join(f"{counts[s]} {s}" for s in ("error", "warning", "minor", "info")) +
+              f"{len(findings)} findings: " + ", ".join(f"{counts[s]} {s}" for s in SEVERITIES) +
               ". Every risk, the VP budget sheet, the accounts, the control sums and the key figures add up: no rule "
               "on them fires.", "", "| severity | rule | message |", "|---|---|---|"]
     for f in findings:

@@ -14,6 +14,7 @@ from typing import Any, Iterable
 
 from parsers import ParseError, parse_number
 
+SEVERITIES = ("error", "warning", "minor", "info")  # most severe first
 
 @dataclass(frozen=True)
 class Evidence:

@@ -6,11 +6,10 @@ import sys
 from collections import Counter
 from pathlib import Path
 
-SEVERITIES = ("error", "warning", "minor", "info")
-
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Re-run the checks over the published state; the findings replace those of the latest run."""
+    from pipeline.checks.model import SEVERITIES
     from pipeline.checks.store import latest_run_id, run_checks
     from warehouse.snapshot import writing
 

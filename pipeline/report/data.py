@@ -9,9 +9,9 @@ from decimal import Decimal
 
 import duckdb
 
+from pipeline.checks.model import SEVERITIES
 from pipeline.checks.store import relation_exists
 
-SEVERITIES = ("error", "warning", "minor", "info")
 SEVERITY_LABEL = {"error": "Fel", "warning": "Varning", "minor": "Mindre avvikelse", "info": "Information"}
 STATUS_LABEL = {"open": "Öppen", "accepted": "Bekräftad", "dismissed": "Avfärdad"}
 
