@@ -42,10 +42,11 @@ from collections import Counter
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from extractors.kpis import PlacedLine, content_lines, join_lines
+from extractors.kpis import PlacedLine, content_lines
 from extractors.pages import Box, Page, Word, union_box
 from parsers import ParseError, Parsed, normalise_spaces, parse_number
 from parsers.facts import Fact, extract_facts
+from parsers.text import join_prose_lines
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import KaaStat, Problem, Provenance
 
@@ -99,7 +100,7 @@ class TextBlock:
             piece = normalise_spaces(" ".join(w.text for w in line.line.words))
             if k == 0 and self.bullet:
                 piece = BULLET.sub("", piece)
-            joined = join_lines([text, piece]) if text else piece
+            joined = join_prose_lines([text, piece]) if text else piece
             start = len(joined) - len(piece)
             spans.append((start, len(joined), line))
             text = joined
@@ -144,7 +145,7 @@ def lines_to_blocks(lines: list[PlacedLine], kinds: list[str], body: float) -> l
         else:
             new = starts_block(block, prev, line, body)
         if new:
-            block = TextBlock([line], join_lines([h.text for h in heading]), bool(BULLET.match(line.text)))
+            block = TextBlock([line], join_prose_lines([h.text for h in heading]), bool(BULLET.match(line.text)))
             blocks.append(block)
         else:
             block.lines.append(line)
@@ -316,7 +317,7 @@ def chunk_to_grid(chunk: list[PlacedLine], heading: str = "") -> Grid | None:
         figures = cells[1:] if label else cells
         if label is not None and not figures and rows and rows[-1].label is not None:
             prev = rows[-1]
-            merged = TCell(join_lines([prev.label.text, label.text]), prev.label.page,
+            merged = TCell(join_prose_lines([prev.label.text, label.text]), prev.label.page,
                            union_box([prev.label.bbox, label.bbox]))
             rows[-1] = TRow(merged, prev.cells, prev.page, union_box([prev.bbox, label.bbox]))
             continue
@@ -327,9 +328,9 @@ def chunk_to_grid(chunk: list[PlacedLine], heading: str = "") -> Grid | None:
                                                             union_box([by_col[k].bbox, c.bbox]))
         rows.append(TRow(label, by_col, line.page, line.line.bbox))
     header_words = [w for l in header for w in sorted(l.line.words, key=lambda w: w.x0)]
-    label_header = join_lines([w.text for w in header_words if w.x0 < bounds[0] + 1]) if labelled else ""
+    label_header = join_prose_lines([w.text for w in header_words if w.x0 < bounds[0] + 1]) if labelled else ""
     over = [[w for w in header_words if bounds[i] + 1 <= w.x0 <= bounds[i + 1] + 1] for i in range(len(edges))]
-    headers = [join_lines([w.text for w in ws]) for ws in over]
+    headers = [join_prose_lines([w.text for w in ws]) for ws in over]
     boxes = [union_box([w.bbox for w in ws]) for ws in over]
     return Grid(label_header, headers, boxes, rows, labelled, heading)
 
@@ -344,7 +345,7 @@ def table_chunks(lines: list[PlacedLine], kinds: list[str]) -> list[tuple[list[P
         if kind == "table":
             if current is None:
                 current = []
-                chunks.append((current, join_lines([h.text for h in heading])))
+                chunks.append((current, join_prose_lines([h.text for h in heading])))
             current.append(line)
             continue
         current = None

@@ -14,7 +14,8 @@ from dataclasses import dataclass
 from decimal import Decimal
 
 from extractors.pages import Box, Line, Page, Word, union_box, words_to_lines
-from parsers import ParseError, Parsed, join_wrapped, normalise_spaces, parse_number
+from parsers import ParseError, Parsed, normalise_spaces, parse_number
+from parsers.text import join_prose_lines
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Kpi, Problem, Provenance
 
@@ -100,18 +101,6 @@ def content_lines(pages: list[Page], committee: str | None = None) -> list[Place
     return out
 
 
-def join_lines(texts: list[str]) -> str:
-    """Join the lines of flowing text (a heading, a comment, a paragraph): a space between lines, except
-    after a line ending in a hyphen, which join_wrapped mends ('IT-' + 'resurser'). Prose wraps at
-    spaces, so a line end is never read as a mid-word cut (that would glue '3825' to 'män')."""
-    out = ""
-    for text in (normalise_spaces(t) for t in texts):
-        if not text:
-            continue
-        out = text if not out else (join_wrapped(out, text) if out.endswith("-") else f"{out} {text}")
-    return out
-
-
 # ----- key-figure blocks -----------------------------------------------------------------------------
 
 
@@ -128,7 +117,7 @@ class KpiBlock:
         """The key figure's name: the heading after 'Nyckeltal N:', wrapped lines joined, footnote star dropped."""
         first = HEADING.match(self.heading[0].text)
         parts = [first.group("name") if first else ""] + [h.text for h in self.heading[1:]]
-        return re.sub(r"\s*\*+$", "", join_lines(parts))
+        return re.sub(r"\s*\*+$", "", join_prose_lines(parts))
 
 
 def _continues_heading(prev: PlacedLine, line: PlacedLine) -> bool:
@@ -382,7 +371,7 @@ def _comment(block: KpiBlock) -> tuple[str | None, list[PlacedLine]]:
             break
         lines.append(line)
         texts.append(line.text)
-    return (join_lines(texts) or None), lines
+    return (join_prose_lines(texts) or None), lines
 
 
 def _prov(cell: Cell) -> Provenance:

@@ -56,6 +56,7 @@ from typing import Callable, Iterable, Sequence
 from extractors.pages import Box, Page, Word, union_box
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number
 from parsers.numbers import UNITS
+from parsers.text import join_prose_lines
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import AccountFigure, BudgetLine, Problem, Provenance, Record
 
@@ -154,7 +155,7 @@ class Sheet:
 
     @property
     def heading_text(self) -> str:
-        return join_heading([ln.text for ln in self.heading])
+        return join_prose_lines([ln.text for ln in self.heading])
 
 
 @dataclass
@@ -222,14 +223,6 @@ class SheetTable:
 
 
 # ----- small pure helpers ------------------------------------------------------------------------------
-
-def join_heading(texts: Sequence[str]) -> str:
-    """A heading's printed lines as one title: a line ending in a hyphen joins the next as a word wrap would."""
-    out = ""
-    for t in texts:
-        out = join_wrapped(out, t) if out and out.endswith("-") else (f"{out} {t}" if out else t)
-    return normalise_spaces(out)
-
 
 def join_label_lines(lines: Sequence[Sequence[Word]]) -> str:
     """A wrapped label's printed lines as one label. Lines join with a space; a hyphen at a line end or a
@@ -373,7 +366,7 @@ def print_lines_to_sheets(lines: Sequence[PrintLine]) -> list[Sheet]:
     def close_heading() -> None:
         nonlocal cur
         if heading_buf:
-            text = join_heading([ln.text for ln in heading_buf]).lower()
+            text = join_prose_lines([ln.text for ln in heading_buf]).lower()
             if cur is None or text != cur.heading_text.lower():
                 cur = new_sheet(list(heading_buf))
                 prose_buf.clear()  # prose above a new heading ended the sheet before it

@@ -101,6 +101,18 @@ def repair_lines(lines: list[str]) -> str:
     return out
 
 
+def join_prose_lines(texts: list[str]) -> str:
+    """Join the lines of flowing text (a heading, a comment, a paragraph): a space between lines, except
+    after a line ending in a hyphen, which join_wrapped mends ('IT-' + 'resurser'). Prose wraps at
+    spaces, so a line end is never read as a mid-word cut (that would glue '3825' to 'män')."""
+    out = ""
+    for text in (normalise_spaces(t) for t in texts):
+        if not text:
+            continue
+        out = text if not out else (join_wrapped(out, text) if out.endswith("-") else f"{out} {text}")
+    return out
+
+
 def normalise_whitespace(text: str) -> str:
     return normalise_spaces(text.replace("\n", " "))
 

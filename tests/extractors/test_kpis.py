@@ -9,8 +9,7 @@ from __future__ import annotations
 from dataclasses import replace
 import pytest
 
-from extractors.kpis import (Column, content_lines, extract_kpis, join_lines, lines_to_blocks,
-                             numerator_denominator)
+from extractors.kpis import Column, content_lines, extract_kpis, lines_to_blocks, numerator_denominator
 from extractors.pages import Page, Word
 from parsers import parse_number
 from pipeline.evaluate import NUMERIC, combine, evaluate_document, norm
@@ -125,12 +124,6 @@ def test_wrapped_heading_and_running_header(sample_vb):
     blocks = lines_to_blocks(lines)
     assert [b.number for b in blocks] == ["66", "207", "122", "123", "124", "125", "126", "127", "128", "129"]
     assert blocks[5].name.endswith("bland de anställda")  # the footnote star is not part of the name
-
-
-def test_join_lines_keeps_words_a_line_break_separates():
-    assert join_lines(["(kostnad utan", "personalförsäkring (PF))"]) == "(kostnad utan personalförsäkring (PF))"
-    assert join_lines(["7154 ungdomar (3329 kvinnor och 3825", "män)"]) == "7154 ungdomar (3329 kvinnor och 3825 män)"
-    assert join_lines(["IT-", "resurser"]) == "IT-resurser"
 
 
 def test_pages_of_an_unknown_layout_yield_problems_not_a_crash(sample_corpus):

@@ -2,6 +2,7 @@ import pytest
 
 from parsers import (ParseError, join_wrapped, parse_goal_code, parse_in_control_plan, parse_scale,
                      parse_traffic_light, parse_yes_no, project_key, repair_lines)
+from parsers.text import join_prose_lines
 
 
 def test_scale_with_label():
@@ -47,6 +48,12 @@ def test_traffic_lights():
 ])
 def test_join_wrapped(a, b, out):
     assert join_wrapped(a, b) == out
+
+
+def test_join_prose_lines_keeps_words_a_line_break_separates():
+    assert join_prose_lines(["(kostnad utan", "personalförsäkring (PF))"]) == "(kostnad utan personalförsäkring (PF))"
+    assert join_prose_lines(["7154 ungdomar (3329 kvinnor och 3825", "män)"]) == "7154 ungdomar (3329 kvinnor och 3825 män)"
+    assert join_prose_lines(["IT-", "resurser"]) == "IT-resurser"
 
 
 def test_repair_lines():
