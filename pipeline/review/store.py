@@ -20,6 +20,7 @@ from typing import Any, Iterable
 
 import duckdb
 
+from pipeline.checks.model import doc_key  # the logical identity of a document, as the checks name it
 from pipeline.review.diff import (IDENTITY, SPECS, TABLE_ORDER, FieldSource, Row, RowDiff, RowRef, diff_rows,
                                   display, keyed)
 
@@ -33,11 +34,6 @@ class ReviewError(ValueError):
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def doc_key(doc_type: str | None, year: int | None, committee: str | None) -> str:
-    """The logical identity of a document; the same text the checks use (pipeline.checks.model.doc_key)."""
-    return f"{doc_type or '?'}-{year or '?'}-{committee or '?'}"
 
 
 def quote(name: str) -> str:
