@@ -1,4 +1,5 @@
-"""Extraction in child processes: one process per document, stopped at a time limit and a memory limit.
+"""Extraction (and the first look at a file) in child processes: one process per document, stopped at a time
+limit and a memory limit.
 
 A PDF that makes the extractor hang, crash the interpreter (a segfault in pdfium) or eat all memory must cost
 only that document: each document is extracted in its own child process (multiprocessing "forkserver": the
@@ -15,6 +16,7 @@ import resource
 import signal
 import time
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Callable
 
@@ -91,29 +93,25 @@ def out_of_memory(error: str) -> bool:
     return error.startswith("MemoryError") or "failed to map segment" in error or "Cannot allocate memory" in error
 
 
-def extract_child(conn: multiprocessing.connection.Connection, path: Path, extract: Extract | None,
-                  limits: WorkerLimits) -> None:
-    """The child's body: extract one document under the memory cap and send (doc, result) to the parent."""
+Call = tuple[bool, object]  # (True, fn(arg)) or (False, why not)
+
+
+def call_child(conn: multiprocessing.connection.Connection, fn: Callable, arg: object, limits: WorkerLimits) -> None:
+    """The child's body: `fn(arg)` under the memory cap, sent to the parent as (True, value) or (False, why)."""
     try:
         limit_memory(limits.memory_mb)
-        if extract is None:
-            from pipeline.extract import extract_document as extract
-        doc, result = run_extraction(extract, path)
-        if result.error and out_of_memory(result.error):
-            doc, result = None, failure(memory_error(limits))
-        try:
-            conn.send((doc, result))
-        except MemoryError:
-            conn.send((None, failure(memory_error(limits))))
+        conn.send((True, fn(arg)))
     except MemoryError:
-        conn.send((None, failure(memory_error(limits))))
+        conn.send((False, memory_error(limits)))
+    except Exception as exc:  # the parent gets the reason, not a traceback
+        conn.send((False, f"{type(exc).__name__}: {exc}"))
     finally:
         conn.close()
 
 
 @dataclass
 class Running:
-    """A child at work on the document at `index`."""
+    """A child at work on the argument at `index`."""
 
     index: int
     process: multiprocessing.process.BaseProcess
@@ -141,26 +139,25 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-def start_child(ctx: multiprocessing.context.BaseContext, index: int, path: Path, extract: Extract | None,
+def start_child(ctx: multiprocessing.context.BaseContext, index: int, fn: Callable, arg: object,
                 limits: WorkerLimits) -> Running:
     receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=extract_child, args=(sender, path, extract, limits), name=f"extract-{Path(path).name}",
-                       daemon=True)
+    proc = ctx.Process(target=call_child, args=(sender, fn, arg, limits), name=f"isolated-{index}", daemon=True)
     proc.start()
     sender.close()  # the child holds the only writing end: EOF on the pipe means it is gone
     return Running(index, proc, receiver, time.monotonic() + limits.timeout_s)
 
 
-def finish_child(run: Running, limits: WorkerLimits) -> tuple["DocumentExtraction | None", ExtractionResult]:
-    """Collect a child whose pipe or process became ready: its result, or why there is none."""
+def finish_child(run: Running) -> Call:
+    """Collect a child whose pipe or process became ready: what it sent, or why it sent nothing."""
     try:
-        doc, result = run.conn.recv()
+        outcome = run.conn.recv()
     except (EOFError, OSError):
         run.process.join()
-        doc, result = None, failure(exit_error(run.process.exitcode))
+        outcome = (False, exit_error(run.process.exitcode))
     run.conn.close()
     run.process.join()
-    return doc, result
+    return outcome
 
 
 def stop_child(run: Running) -> None:
@@ -168,6 +165,73 @@ def stop_child(run: Running) -> None:
     run.process.kill()
     run.process.join()
     run.conn.close()
+
+
+def call_in_workers(fn: Callable, args: list, workers: int, limits: WorkerLimits,
+                    on_start: Callable[[int], None] | None = None,
+                    on_done: Callable[[int, Call], None] | None = None) -> list[Call]:
+    """`fn(arg)` for every arg, each in its own child process, at most `workers` at once; results in input order.
+
+    A child that runs past `limits.timeout_s`, dies, raises or exceeds `limits.memory_mb` gives (False, why);
+    the others are unaffected. `fn` must be picklable (a module-level function or a partial of one).
+    """
+    results: list[Call | None] = [None] * len(args)
+
+    def done(i: int, outcome: Call) -> None:
+        results[i] = outcome
+        if on_done is not None:
+            on_done(i, outcome)
+
+    ctx = worker_context()
+    todo = list(range(len(args)))[::-1]
+    running: list[Running] = []
+    try:
+        while todo or running:
+            while todo and len(running) < max(1, workers):
+                i = todo.pop()
+                if on_start is not None:
+                    on_start(i)
+                running.append(start_child(ctx, i, fn, args[i], limits))
+            wait = max(0.0, min(r.deadline for r in running) - time.monotonic())
+            ready = set(multiprocessing.connection.wait([r.conn for r in running], timeout=wait))
+            now = time.monotonic()
+            for r in list(running):
+                if r.conn in ready:
+                    running.remove(r)
+                    done(r.index, finish_child(r))
+                elif now >= r.deadline:
+                    running.remove(r)
+                    stop_child(r)
+                    done(r.index, (False, timeout_error(limits)))
+    finally:
+        for r in running:  # interrupted (Ctrl-C, a crash in a callback): leave no orphans
+            stop_child(r)
+    return results  # type: ignore[return-value]
+
+
+def call_isolated(fn: Callable, arg: object, limits: WorkerLimits) -> Call:
+    """`fn(arg)` in a child process under the time and memory limits: (True, value) or (False, why not)."""
+    [outcome] = call_in_workers(fn, [arg], 1, limits)
+    return outcome
+
+
+# ----- extraction: one document per child -----------------------------------------------------------------
+
+def extract_checked(extract: Extract | None, limits: WorkerLimits, path: Path
+                    ) -> tuple["DocumentExtraction | None", ExtractionResult]:
+    """Extract one document (in a child); an error that says the memory cap was hit is said as such."""
+    if extract is None:
+        from pipeline.extract import extract_document as extract
+    doc, result = run_extraction(extract, path)
+    if result.error and out_of_memory(result.error):
+        return None, failure(memory_error(limits))
+    return doc, result
+
+
+def extraction_of(outcome: Call) -> tuple["DocumentExtraction | None", ExtractionResult]:
+    """A child's (doc, result), or a failed result saying why the child gave none."""
+    ok, value = outcome
+    return value if ok else (None, failure(str(value)))  # type: ignore[return-value]
 
 
 def extract_in_workers(paths: list[Path], workers: int, limits: WorkerLimits, extract: Extract | None = None,
@@ -181,47 +245,23 @@ def extract_in_workers(paths: list[Path], workers: int, limits: WorkerLimits, ex
     isolation (for debugging and for tests with unpicklable fakes).
     """
     paths = [Path(p) for p in paths]
-    results: list[Outcome | None] = [None] * len(paths)
-
-    def done(i: int, doc, result: ExtractionResult) -> None:
-        results[i] = (paths[i], doc, result)
-        if on_done is not None:
-            on_done(paths[i], result)
-
     if workers <= 0:
         if extract is None:
             from pipeline.extract import extract_document as extract
-        for i, p in enumerate(paths):
+        out = []
+        for p in paths:
             if on_start is not None:
                 on_start(p)
-            done(i, *run_extraction(extract, p))
-        return results  # type: ignore[return-value]
-
-    ctx = worker_context()
-    todo = list(range(len(paths)))[::-1]
-    running: list[Running] = []
-    try:
-        while todo or running:
-            while todo and len(running) < workers:
-                i = todo.pop()
-                if on_start is not None:
-                    on_start(paths[i])
-                running.append(start_child(ctx, i, paths[i], extract, limits))
-            wait = max(0.0, min(r.deadline for r in running) - time.monotonic())
-            ready = set(multiprocessing.connection.wait([r.conn for r in running], timeout=wait))
-            now = time.monotonic()
-            for r in list(running):
-                if r.conn in ready:
-                    running.remove(r)
-                    done(r.index, *finish_child(r, limits))
-                elif now >= r.deadline:
-                    running.remove(r)
-                    stop_child(r)
-                    done(r.index, None, failure(timeout_error(limits)))
-    finally:
-        for r in running:  # interrupted (Ctrl-C, a crash in a callback): leave no orphans
-            stop_child(r)
-    return results  # type: ignore[return-value]
+            doc, result = run_extraction(extract, p)
+            if on_done is not None:
+                on_done(p, result)
+            out.append((p, doc, result))
+        return out
+    outcomes = call_in_workers(
+        partial(extract_checked, extract, limits), paths, workers, limits,
+        on_start=(lambda i: on_start(paths[i])) if on_start is not None else None,
+        on_done=(lambda i, o: on_done(paths[i], extraction_of(o)[1])) if on_done is not None else None)
+    return [(p, *extraction_of(o)) for p, o in zip(paths, outcomes)]
 
 
 def extract_isolated(path: Path, limits: WorkerLimits, extract: Extract | None = None
@@ -233,44 +273,7 @@ def extract_isolated(path: Path, limits: WorkerLimits, extract: Extract | None =
     return doc, result
 
 
-# ----- any one call in a child: the first look at an untrusted file -------------------------------------
-
-def call_child(conn: multiprocessing.connection.Connection, fn: Callable, arg: object, limits: WorkerLimits) -> None:
-    """The child's body for `call_isolated`: (True, fn(arg)) or (False, why) to the parent."""
-    try:
-        limit_memory(limits.memory_mb)
-        conn.send((True, fn(arg)))
-    except MemoryError:
-        conn.send((False, memory_error(limits)))
-    except Exception as exc:  # the parent gets the reason, not a traceback
-        conn.send((False, f"{type(exc).__name__}: {exc}"))
-    finally:
-        conn.close()
-
-
-def call_isolated(fn: Callable, arg: object, limits: WorkerLimits) -> tuple[bool, object]:
-    """`fn(arg)` in a child process under the time and memory limits: (True, value) or (False, why not)."""
-    ctx = worker_context()
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=call_child, args=(sender, fn, arg, limits), daemon=True)
-    proc.start()
-    sender.close()
-    try:
-        if not receiver.poll(limits.timeout_s):
-            proc.kill()
-            return False, timeout_error(limits)
-        try:
-            return receiver.recv()
-        except (EOFError, OSError):
-            proc.join()
-            return False, exit_error(proc.exitcode)
-    finally:
-        proc.join(5)
-        if proc.is_alive():
-            proc.kill()
-            proc.join()
-        receiver.close()
-
+# ----- the first look at an untrusted file ----------------------------------------------------------------
 
 def inspect_isolated(path: Path, limits: WorkerLimits):
     """The first look at a file (extractors.pdf.inspect_pdf) in a child: a PDF that hangs or crashes pdfium while
