@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from extractors.kpis import PlacedLine, content_lines
-from extractors.pages import Box, Page, Word, union_box
+from extractors.pages import Box, Page, Word, close_runs, union_box, words_to_phrases
 from parsers import ParseError, Parsed, normalise_spaces, parse_number
 from parsers.facts import Fact, extract_facts
 from parsers.text import join_prose_lines
@@ -263,14 +263,8 @@ class Grid:
 
 def line_cells(line: PlacedLine) -> list[TCell]:
     """A table line cut into cells where words are further apart than a wide space."""
-    cells: list[list[Word]] = []
-    for w in sorted(line.line.words, key=lambda w: w.x0):
-        if cells and w.x0 - cells[-1][-1].x1 <= 0.6 * max(w.size, 1.0):
-            cells[-1].append(w)
-        else:
-            cells.append([w])
     return [TCell(normalise_spaces(" ".join(w.text for w in ws)), line.page, union_box([w.bbox for w in ws]))
-            for ws in cells]
+            for ws in words_to_phrases(line.line.words)]
 
 
 def _is_figure(text: str) -> bool:
@@ -284,13 +278,7 @@ def _is_figure(text: str) -> bool:
 
 def _columns_by_right_edge(cells: list[TCell], tolerance: float) -> list[float]:
     """Right edges of the figure columns: figures are right-aligned, so their x1 cluster per column."""
-    edges: list[list[float]] = []
-    for x in sorted(c.x1 for c in cells):
-        if edges and x - edges[-1][-1] <= tolerance:
-            edges[-1].append(x)
-        else:
-            edges.append([x])
-    return [sorted(e)[len(e) // 2] for e in edges]
+    return [e[len(e) // 2] for e in close_runs((c.x1 for c in cells), tolerance)]
 
 
 def chunk_to_grid(chunk: list[PlacedLine], heading: str = "") -> Grid | None:

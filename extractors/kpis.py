@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
-from extractors.pages import Box, Line, Page, Word, union_box, words_to_lines
+from extractors.pages import Box, Line, Page, Word, union_box, words_to_lines, words_to_phrases
 from parsers import ParseError, Parsed, normalise_spaces, parse_number
 from parsers.text import join_prose_lines
 from pipeline.extract import SectionContext, SectionResult
@@ -228,22 +228,11 @@ def _rule_columns(page: Page, first: PlacedLine) -> tuple[list[float], tuple[flo
     return xs, (top, bottom)
 
 
-def _runs(words: list[Word]) -> list[list[Word]]:
-    """Split a line's words where the gap is wider than a space: the separate cells of a table line."""
-    runs: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: w.x0):
-        if runs and w.x0 - runs[-1][-1].x1 <= 0.6 * max(w.size, 1.0):
-            runs[-1].append(w)
-        else:
-            runs.append([w])
-    return runs
-
-
 def _header_columns(header: list[PlacedLine], left: float, right: float) -> list[float]:
     """Column edges from where the header's column labels start (for a table drawn without rules)."""
     starts: list[float] = []
     for line in header:
-        for run in _runs(list(line.line.words)):
+        for run in words_to_phrases(line.line.words):
             starts.append(run[0].x0 - 1)
     edges: list[float] = [left]
     for x in sorted(starts):

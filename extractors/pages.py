@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Iterable, Sequence
+from typing import Callable, Iterable, Sequence
 
 Box = tuple[float, float, float, float]
 
@@ -145,6 +145,32 @@ def words_to_lines(words: Iterable[Word], tolerance: float = 2.0) -> list[Line]:
         else:
             rows.append([w])
     return [Line(tuple(sorted(r, key=lambda w: w.x0))) for r in rows]
+
+
+def close_runs(values: Iterable, tolerance: float, key: Callable = lambda v: v) -> list[list]:
+    """The values sorted and cut wherever one lies more than `tolerance` beyond the one before (by `key`):
+    runs of near-equal positions or distances, such as column edges or line gaps."""
+    out: list[list] = []
+    for v in sorted(values):
+        if out and key(v) - key(out[-1][-1]) <= tolerance:
+            out[-1].append(v)
+        else:
+            out.append([v])
+    return out
+
+
+def words_to_phrases(words: Iterable[Word], ends_phrase: Callable[[Word], bool] = lambda w: False
+                     ) -> list[list[Word]]:
+    """A line's words left to right, cut before a gap wider than 0.6 em (a table line's separate cells) and
+    after any word `ends_phrase` marks."""
+    phrases: list[list[Word]] = []
+    for w in sorted(words, key=lambda w: w.x0):
+        prev = phrases[-1][-1] if phrases else None
+        if prev is not None and not ends_phrase(prev) and w.x0 - prev.x1 <= 0.6 * max(w.size, 1.0):
+            phrases[-1].append(w)
+        else:
+            phrases.append([w])
+    return phrases
 
 
 def union_box(boxes: Sequence[Box]) -> Box | None:

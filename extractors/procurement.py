@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from extractors.pages import Box, Line, Page, Rule, Word, union_box, words_to_lines
+from extractors.pages import Box, Line, Page, Rule, Word, close_runs, union_box, words_to_lines
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number, parse_yes_no
 from parsers.text import stop_words, swedish_lexicon
 from pipeline.extract import SectionContext, SectionResult
@@ -244,13 +244,7 @@ class GridTable:
 
 def _cluster(values: Iterable[float], tol: float = X_TOL) -> list[float]:
     """Sorted values with near-equal ones merged (their mean)."""
-    out: list[list[float]] = []
-    for v in sorted(values):
-        if out and v - out[-1][-1] <= tol:
-            out[-1].append(v)
-        else:
-            out.append([v])
-    return [sum(c) / len(c) for c in out]
+    return [sum(c) / len(c) for c in close_runs(values, tol)]
 
 
 def rules_to_bands(page: Page) -> list[Band]:

@@ -53,7 +53,7 @@ from decimal import Decimal
 from statistics import median
 from typing import Callable, Iterable, Sequence
 
-from extractors.pages import Box, Page, Word, union_box
+from extractors.pages import Box, Page, Word, close_runs, union_box, words_to_phrases
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number
 from parsers.numbers import UNITS
 from parsers.text import join_prose_lines
@@ -270,14 +270,8 @@ def words_to_cells(words: Sequence[Word], page: int, size: float) -> list[Cell]:
 
 def cluster_values(values: Iterable[tuple[float, int]], tolerance: float = 1.0) -> list[tuple[float, set[int]]]:
     """(x, line id) pairs clustered by x: each cluster's median x and the set of lines that support it."""
-    out: list[tuple[list[float], set[int]]] = []
-    for x, line_id in sorted(values):
-        if out and x - out[-1][0][-1] <= tolerance:
-            out[-1][0].append(x)
-            out[-1][1].add(line_id)
-        else:
-            out.append(([x], {line_id}))
-    return [(median(xs), ids) for xs, ids in out]
+    return [(median(x for x, _ in run), {line_id for _, line_id in run})
+            for run in close_runs(values, tolerance, key=lambda v: v[0])]
 
 
 def mode_size(words: Iterable[Word]) -> float:
@@ -436,15 +430,7 @@ def line_phrases(line: PrintLine, edges: Sequence[float] = ()) -> list[list[Word
     """A header line's words in phrases (one header cell's line of text each): a phrase ends where a word
     ends on a column edge (header cells are right-aligned; neighbouring cells may be a word space apart)
     or before a gap wider than 0.6 em."""
-    phrases: list[list[Word]] = []
-    closed = True
-    for w in sorted(line.words, key=lambda w: w.x0):
-        if phrases and not closed and w.x0 - phrases[-1][-1].x1 <= 0.6 * max(w.size, 1.0):
-            phrases[-1].append(w)
-        else:
-            phrases.append([w])
-        closed = edge_index(w.x1, edges) is not None
-    return phrases
+    return words_to_phrases(line.words, lambda w: edge_index(w.x1, edges) is not None)
 
 
 def trailing_figures(line: PrintLine, size: float) -> list[Cell]:
@@ -519,13 +505,7 @@ def header_to_columns(header: Sequence[PrintLine], edges: Sequence[float], label
 
 def gap_clusters(gaps: Iterable[float], tolerance: float = 0.3) -> list[tuple[float, int]]:
     """Distances between lines clustered: (median distance, how many), smallest first."""
-    out: list[list[float]] = []
-    for g in sorted(gaps):
-        if out and g - out[-1][-1] <= tolerance:
-            out[-1].append(g)
-        else:
-            out.append([g])
-    return [(median(c), len(c)) for c in out]
+    return [(median(run), len(run)) for run in close_runs(gaps, tolerance)]
 
 
 def continuation_gap(segments: Sequence[Segment]) -> float:
