@@ -14,6 +14,7 @@ from functools import lru_cache
 from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable
 
+from parsers import format_number
 from pipeline.checks.arith import check_percent, check_ratio, check_sum, printed_interval
 from pipeline.checks.model import DocData, Evidence, Finding, evidence, key_text, number, printed_number
 
@@ -41,15 +42,12 @@ def kronor(value) -> str:
     except (InvalidOperation, ValueError):
         return str(value)
     sign, d = ("−" if d < 0 else ""), abs(d)
-    whole, frac = divmod(d, 1)
-    digits = f"{int(whole):,}".replace(",", " ")
-    cents = "" if frac == 0 else "," + f"{frac:.2f}"[2:]
-    return f"{sign}{digits}{cents} kr"
+    return f"{sign}{format_number(d, 0 if d == d.to_integral_value() else 2)} kr"
 
 
 def percent_sv(value) -> str:
     """A computed share with two decimals and a decimal comma: '46,67 %' (messages only)."""
-    return f"{value:.2f}".replace(".", ",") + " %"
+    return format_number(value, 2, grouped=False, percent=True)
 
 
 PROJECT_FIELD_LABELS = {"budget_sek": "budgeten", "cofinancing_sek": "medfinansieringen", "end_month": "slutmånaden",

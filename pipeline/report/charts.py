@@ -7,6 +7,8 @@ from __future__ import annotations
 from decimal import Decimal
 from xml.sax.saxutils import escape
 
+from parsers import format_number
+
 RED, YELLOW, GREEN = "#e5574b", "#f4c040", "#7dbf6a"
 HIGHLIGHT = "#e6007e"  # the evidence highlight colour of the crops (extractors.render.HIGHLIGHT_RGB)
 BUDGET, OUTCOME = "#8aa6c8", "#1f4e79"
@@ -98,10 +100,10 @@ def sek_short(value: Decimal) -> str:
     v = abs(value)
     sign = "−" if value < 0 else ""
     if v >= 1_000_000:
-        return f"{sign}{v / 1_000_000:,.1f} mnkr".replace(",", " ").replace(".", ",")
+        return f"{sign}{format_number(v / 1_000_000, 1)} mnkr"
     if v >= 1_000:
-        return f"{sign}{v / 1_000:,.0f} tkr".replace(",", " ")
-    return f"{sign}{v:,.0f} kr".replace(",", " ")
+        return f"{sign}{format_number(v / 1_000, 0)} tkr"
+    return f"{sign}{format_number(v, 0)} kr"
 
 
 def budget_outcome_svg(rows: list[tuple[str, Decimal, Decimal]], title: str) -> str:
@@ -133,7 +135,7 @@ def budget_outcome_svg(rows: list[tuple[str, Decimal, Decimal]], title: str) -> 
 def percent_text(value: Decimal | None) -> str:
     if value is None:
         return "–"
-    return (f"{value:.1f}" if value != value.to_integral_value() else f"{value:.0f}").replace(".", ",") + " %"
+    return format_number(value, 0 if value == value.to_integral_value() else 1, grouped=False, percent=True)
 
 
 def kaa_jobbtorg_svg(rows: list[tuple[str, Decimal | None, Decimal | None, Decimal | None]], title: str) -> str:
