@@ -56,6 +56,11 @@ SPECS: dict[str, EntitySpec] = {s.entity: s for s in (
 TABLE_ORDER = tuple(SPECS)
 
 
+def spec_of(entity: str) -> EntitySpec:
+    """The spec of a table; a table without one has no key (its single row, or `#2`, `#3`, ...)."""
+    return SPECS.get(entity) or EntitySpec(entity, ())
+
+
 @dataclass(frozen=True)
 class FieldSource:
     """Where a field's value was printed: page, box and the string as printed."""
@@ -172,33 +177,22 @@ def signature(row: Row) -> str:
 def keyed(rows: Iterable[Row]) -> dict[tuple[str, str], Row]:
     """Rows by (entity, natural key); a key printed twice in one document gets `#2`, `#3`, ... (ordered by the
     rows' values, so identical duplicates match whatever their order on the page)."""
-    out: dict[tuple[str, str], Row] = {}
-    seen: dict[tuple[str, str], int] = {}
-    rows = list(rows)
+    with_keys = [((r.entity, base_key(spec_of(r.entity), r.values)), r) for r in rows]
     counts: dict[tuple[str, str], int] = {}
-    for r in rows:
-        k = (r.entity, base_key(SPECS.get(r.entity) or EntitySpec(r.entity, ()), r.values))
+    for k, _ in with_keys:
         counts[k] = counts.get(k, 0) + 1
 
-    def order(r: Row) -> tuple:
-        k = (r.entity, base_key(SPECS.get(r.entity) or EntitySpec(r.entity, ()), r.values))
-        return (TABLE_ORDER.index(r.entity) if r.entity in SPECS else 99, r.entity, k[1],
-                signature(r) if counts[k] > 1 else "", r.ref.row_no)
+    def order(item: tuple[tuple[str, str], Row]) -> tuple:
+        (entity, key), r = item
+        return (TABLE_ORDER.index(entity) if entity in SPECS else 99, entity, key,
+                signature(r) if counts[(entity, key)] > 1 else "", r.ref.row_no)
 
-    for row in sorted(rows, key=order):
-        spec = SPECS.get(row.entity) or EntitySpec(row.entity, ())
-        k = (row.entity, base_key(spec, row.values))
+    out: dict[tuple[str, str], Row] = {}
+    seen: dict[tuple[str, str], int] = {}
+    for k, row in sorted(with_keys, key=order):
         n = seen[k] = seen.get(k, 0) + 1
         out[(k[0], k[1] if n == 1 else f"{k[1]} #{n}")] = row
     return out
-
-
-def row_key(row: Row, rows: Iterable[Row]) -> str:
-    """The natural key `keyed` gives `row` among `rows` (its document's rows)."""
-    for (entity, key), r in keyed(rows).items():
-        if r is row:
-            return key
-    raise KeyError(row.ref)
 
 
 # ----- the diff -------------------------------------------------------------------------------------------
@@ -216,7 +210,7 @@ def source_of(row: Row, name: str, spec: EntitySpec) -> FieldSource:
 
 def field_changes(old: Row, new: Row, skip: frozenset[str] = frozenset()) -> list[FieldChange]:
     """The fields of two matched rows that differ, as value or form changes (fields in `skip` are left out)."""
-    spec = SPECS.get(new.entity) or EntitySpec(new.entity, ())
+    spec = spec_of(new.entity)
     names = [n for n in dict.fromkeys([*old.values, *new.values])
              if n not in NOT_VALUES and n not in spec.position and n not in skip]
     value_changed = {n for n in names if n not in spec.forms and
@@ -240,7 +234,7 @@ def field_changes(old: Row, new: Row, skip: frozenset[str] = frozenset()) -> lis
 
 def moved(old: Row, new: Row) -> bool:
     """Whether a matched row stands elsewhere: another page, box or position in its sheet."""
-    spec = SPECS.get(new.entity) or EntitySpec(new.entity, ())
+    spec = spec_of(new.entity)
     if old.ref.page != new.ref.page or old.ref.bbox != new.ref.bbox:
         return True
     return any(old.values.get(p) != new.values.get(p) for p in spec.position)
