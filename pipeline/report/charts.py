@@ -28,6 +28,21 @@ def text(x: float, y: float, s: str, size: int = 11, anchor: str = "start", weig
             f'fill="{fill}" {FONT} {extra}>{escape(s)}</text>')
 
 
+def svg_start(width: int, height: int, title: str) -> list[str]:
+    """The opening `<svg>` tag (labelled `title` for screen readers) and a white background."""
+    return [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
+            f'role="img" aria-label="{escape(title)}">', f'<rect width="{width}" height="{height}" fill="#fff"/>']
+
+
+def legend(x: float, step: float, entries: tuple[tuple[str, str], ...]) -> list[str]:
+    """A row of colour swatches with their labels under a bar chart's title, `step` pixels apart."""
+    out = []
+    for i, (colour, label) in enumerate(entries):
+        out.append(f'<rect x="{x + i * step}" y="28" width="14" height="12" fill="{colour}"/>')
+        out.append(text(x + i * step + 20, 39, label, 11))
+    return out
+
+
 def number_width(no: int) -> float:
     """Horizontal room of a bold 11 px risk number and the space after it."""
     return 7.5 * len(str(no)) + 6
@@ -59,10 +74,8 @@ def risk_matrix_svg(placements: list[tuple[int, int, int]], flagged: set[int] | 
         if s in range(1, 6) and k in range(1, 6) and no is not None:
             cells.setdefault((s, k), []).append(no)
     width, height = left + 5 * cell + 10, top + 5 * cell + 74
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-           f'role="img" aria-label="{escape(title)}">', f'<rect width="{width}" height="{height}" fill="#fff"/>',
-           text(left + 2.5 * cell, 18, title, 13, "middle", "bold"),
-           text(left + 2.5 * cell, 33, "Konsekvens →", 11, "middle")]
+    out = svg_start(width, height, title) + [text(left + 2.5 * cell, 18, title, 13, "middle", "bold"),
+                                              text(left + 2.5 * cell, 33, "Konsekvens →", 11, "middle")]
     for s in range(1, 6):
         y = top + (5 - s) * cell
         out.append(text(left - 10, y + cell / 2 + 4, str(s), 11, "end"))
@@ -111,12 +124,8 @@ def budget_outcome_svg(rows: list[tuple[str, Decimal, Decimal]], title: str) -> 
     label_w, bar_w, row_h = 300, 420, 34
     width, height = label_w + bar_w + 130, 56 + row_h * len(rows) + 10
     peak = max([abs(b) for _, b, _ in rows] + [abs(o) for _, _, o in rows] + [Decimal(1)])
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-           f'role="img" aria-label="{escape(title)}">', f'<rect width="{width}" height="{height}" fill="#fff"/>',
-           text(8, 18, title, 13, weight="bold")]
-    for i, (colour, label) in enumerate(((BUDGET, "Budget"), (OUTCOME, "Utfall"))):
-        out.append(f'<rect x="{label_w + i * 90}" y="28" width="14" height="12" fill="{colour}"/>')
-        out.append(text(label_w + i * 90 + 20, 39, label, 11))
+    out = svg_start(width, height, title) + [text(8, 18, title, 13, weight="bold")]
+    out += legend(label_w, 90, ((BUDGET, "Budget"), (OUTCOME, "Utfall")))
     for i, (label, budget, outcome) in enumerate(rows):
         y = 52 + i * row_h
         short = label if len(label) <= 44 else label[:43] + "…"
@@ -142,12 +151,8 @@ def kaa_jobbtorg_svg(rows: list[tuple[str, Decimal | None, Decimal | None, Decim
     """Grouped bars per Jobbtorg: the share that went on to work and to studies (percent, 0-100)."""
     label_w, bar_w, row_h = 210, 400, 38
     width, height = label_w + bar_w + 80, 56 + row_h * len(rows) + 22
-    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}" '
-           f'role="img" aria-label="{escape(title)}">', f'<rect width="{width}" height="{height}" fill="#fff"/>',
-           text(8, 18, title, 13, weight="bold")]
-    for i, (colour, label) in enumerate(((WORK, "Till arbete"), (STUDIES, "Till studier"))):
-        out.append(f'<rect x="{label_w + i * 120}" y="28" width="14" height="12" fill="{colour}"/>')
-        out.append(text(label_w + i * 120 + 20, 39, label, 11))
+    out = svg_start(width, height, title) + [text(8, 18, title, 13, weight="bold")]
+    out += legend(label_w, 120, ((WORK, "Till arbete"), (STUDIES, "Till studier")))
     for pct in (0, 25, 50, 75, 100):
         x = label_w + bar_w * pct / 100
         out.append(f'<line x1="{x:.1f}" y1="48" x2="{x:.1f}" y2="{height - 18}" stroke="#ddd"/>')
