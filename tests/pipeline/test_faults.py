@@ -37,7 +37,7 @@ def truth_extract(path: Path):
     """The ground truth of the VP (files named vp*) or VB sample; hangs on the file named in MUNI_TEST_HANG_ON."""
     from extractors.classify import DocumentInfo, Segmentation
     from pipeline.extract import DocumentExtraction
-    from tests.warehouse.truth_run import doc_id_of, load_truths, truth_records
+    from tests.warehouse.truth_run import doc_ids_of, first_of_each_entity, load_truths, truth_records
 
     path = Path(path)
     if os.environ.get(HANG_ENV) == path.name:
@@ -46,11 +46,7 @@ def truth_extract(path: Path):
     truths = load_truths()
     truth = truths["amn-vp-2022" if path.name.startswith("vp") else "amn-vb-2022"]
     d = truth["document"]
-    records, per_entity = [], {}
-    for r in truth_records(truth, {t["document"]["file_name"]: doc_id_of(t) for t in truths.values()}):
-        per_entity[r.ENTITY] = per_entity.get(r.ENTITY, 0) + 1
-        if per_entity[r.ENTITY] <= KEEP_PER_ENTITY:
-            records.append(r)
+    records = first_of_each_entity(truth_records(truth, doc_ids_of(truths)), KEEP_PER_ENTITY)
     info = DocumentInfo(d["doc_type"], d["year"], d["committee"], d["title"], "ground truth")
     return DocumentExtraction(path, info, d["page_count"], Segmentation({}, []), records)
 
@@ -60,19 +56,11 @@ def child_main(argv: list[str]) -> None:
     itself at the N-th step of the load); prints each load step."""
     from pipeline.ingest import ingest
     from pipeline.workers import WorkerLimits
+    from tests.warehouse.truth_run import printing_progress
 
     mode, folder, warehouse = argv[:3]
-    kill_at = int(argv[3]) if mode == "load" else -1
-    count = iter(range(10**6))
-
-    def progress(step: str) -> None:
-        n = next(count)
-        print(f"{n} {step}", flush=True)
-        if n == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-
     ingest([folder], warehouse, extract=truth_extract, workers=1, limits=WorkerLimits(timeout_s=HANG * 4),
-           progress=progress)
+           progress=printing_progress(int(argv[3]) if mode == "load" else -1))
     print("done", flush=True)
 
 
@@ -144,34 +132,33 @@ def add_second_batch(folder: Path) -> None:
     (folder / "broken.pdf").write_text("<html><title>502 Bad Gateway</title></html>")
 
 
+def truth_ingest(folder: Path, wh: Path):
+    """A run over `folder` into `wh`, in this process, extraction being the truth: the RunSummary."""
+    from pipeline.ingest import ingest
+
+    return ingest([folder], wh, extract=truth_extract, workers=0)
+
+
+def first_run_then_second_batch(folder: Path, wh: Path) -> dict[str, list[tuple]]:
+    """The first run over `folder` (vb.pdf), then the second batch added to it: the warehouse's fingerprint
+    before the second run."""
+    truth_ingest(folder, wh)
+    before = fingerprint(wh)
+    add_second_batch(folder)
+    return before
+
+
 @pytest.fixture(scope="module")
 def clean(tmp_path_factory) -> dict:
     """The reference: a first run over vb.pdf, then a run that adds vp.pdf and a broken file, nothing killed."""
-    from pipeline.ingest import ingest
-
     tmp = tmp_path_factory.mktemp("reference")
     ref_folder = tmp / "in"
     ref_folder.mkdir()
     make_text_pdf(ref_folder / "vb.pdf", ["Verksamhetsberättelse 2022"], pages=2)
     wh = tmp / "ref" / "warehouse.duckdb"
-    ingest([ref_folder], wh, extract=truth_extract, workers=0)
-    add_second_batch(ref_folder)
-    ingest([ref_folder], wh, extract=truth_extract, workers=0)
+    first_run_then_second_batch(ref_folder, wh)
+    truth_ingest(ref_folder, wh)
     return content(wh, ref_folder)
-
-
-def first_run(folder: Path, tmp_path: Path) -> Path:
-    from pipeline.ingest import ingest
-
-    wh = tmp_path / "wh" / "warehouse.duckdb"
-    ingest([folder], wh, extract=truth_extract, workers=0)
-    return wh
-
-
-def rerun(folder: Path, wh: Path):
-    from pipeline.ingest import ingest
-
-    return ingest([folder], wh, extract=truth_extract, workers=0)
 
 
 @pytest.mark.xdist_group("faults")
@@ -183,9 +170,8 @@ def test_the_reference_holds_real_rows(clean):
 @pytest.mark.slow
 @pytest.mark.xdist_group("faults")
 def test_a_run_killed_during_extraction_then_rerun_equals_a_clean_run(folder: Path, tmp_path: Path, clean):
-    wh = first_run(folder, tmp_path)
-    before = fingerprint(wh)
-    add_second_batch(folder)
+    wh = tmp_path / "wh" / "warehouse.duckdb"
+    before = first_run_then_second_batch(folder, wh)
     proc = start_child(["extract", folder, wh], env={HANG_ENV: "vp.pdf"})
     marker = folder / "vp.started"
     deadline = time.monotonic() + HANG
@@ -195,7 +181,7 @@ def test_a_run_killed_during_extraction_then_rerun_equals_a_clean_run(folder: Pa
     kill_group(proc)
     assert fingerprint(wh) == before  # the killed run changed nothing
     marker.unlink()
-    run = rerun(folder, wh)
+    run = truth_ingest(folder, wh)
     assert run.recorded and run.count("new") == 1 and run.count("failed") == 1
     assert_same(content(wh, folder), clean)
 
@@ -203,9 +189,8 @@ def test_a_run_killed_during_extraction_then_rerun_equals_a_clean_run(folder: Pa
 @pytest.mark.slow
 @pytest.mark.xdist_group("faults")
 def test_a_run_killed_during_its_load_then_rerun_equals_a_clean_run(folder: Path, tmp_path: Path, clean):
-    wh = first_run(folder, tmp_path)
-    before = fingerprint(wh)
-    add_second_batch(folder)
+    wh = tmp_path / "wh" / "warehouse.duckdb"
+    before = first_run_then_second_batch(folder, wh)
     # the steps of a load, from a scratch copy of the same run
     scratch = tmp_path / "scratch" / "warehouse.duckdb"
     scratch.parent.mkdir()
@@ -222,7 +207,7 @@ def test_a_run_killed_during_its_load_then_rerun_equals_a_clean_run(folder: Path
         kill_group(proc)
         assert proc.returncode == -signal.SIGKILL, f"step {point} ({steps[point]}): {err[-2000:]}"
         assert fingerprint(wh) == before, f"killed after step {point} ({steps[point]}) changed the state"
-    run = rerun(folder, wh)
+    run = truth_ingest(folder, wh)
     assert run.recorded and run.count("new") == 1
     assert_same(content(wh, folder), clean)
 
@@ -263,34 +248,27 @@ def is_disk_full(exc: BaseException) -> bool:
 
 
 def test_disk_full_under_the_warehouse_is_a_clean_error_and_keeps_the_previous_state(folder: Path, tmp_path: Path):
-    from pipeline.ingest import ingest
-
     with small_disk(tmp_path / "disk", 48) as disk:
         wh = disk / "warehouse.duckdb"
-        ingest([folder], wh, extract=truth_extract, workers=0)
-        before = fingerprint(wh)
-        add_second_batch(folder)
+        before = first_run_then_second_batch(folder, wh)
         filler = fill(disk, leave_bytes=64 * 1024)
         with pytest.raises(Exception) as caught:
-            ingest([folder], wh, extract=truth_extract, workers=0)
+            truth_ingest(folder, wh)
         assert is_disk_full(caught.value), repr(caught.value)
         assert fingerprint(wh) == before
         # the half-built `.next` copy stays until the next writer removes it (warehouse.snapshot.writing
         # copies outside its cleanup block); freeing the filler is enough for the next run
         filler.unlink()
-        run = ingest([folder], wh, extract=truth_extract, workers=0)
+        run = truth_ingest(folder, wh)
         assert run.recorded and run.count("new") == 1
 
 
 def test_disk_full_simulated(folder: Path, tmp_path: Path, monkeypatch):
     """Where no tmpfs can be mounted: the copy of the warehouse fails with ENOSPC; the published state stays."""
     import warehouse.snapshot as snapshot
-    from pipeline.ingest import ingest
 
     wh = tmp_path / "wh" / "warehouse.duckdb"
-    ingest([folder], wh, extract=truth_extract, workers=0)
-    before = fingerprint(wh)
-    add_second_batch(folder)
+    before = first_run_then_second_batch(folder, wh)
 
     def no_space(src, dst, *a, **kw):
         Path(dst).write_bytes(b"\0" * 10)  # a partial copy, as a full disk leaves it
@@ -298,11 +276,11 @@ def test_disk_full_simulated(folder: Path, tmp_path: Path, monkeypatch):
 
     monkeypatch.setattr(snapshot.shutil, "copyfile", no_space)
     with pytest.raises(OSError) as caught:
-        ingest([folder], wh, extract=truth_extract, workers=0)
+        truth_ingest(folder, wh)
     assert caught.value.errno == errno.ENOSPC
     assert fingerprint(wh) == before
     monkeypatch.undo()
-    assert rerun(folder, wh).recorded
+    assert truth_ingest(folder, wh).recorded
 
 
 # ----- network failures and slow servers (127.0.0.1 only) -----------------------------------------------

@@ -31,6 +31,41 @@ def doc_id_of(truth: dict) -> str:
     return truth["document"]["sha256"][:16]
 
 
+def doc_ids_of(truths: dict[str, dict]) -> dict[str, str]:
+    """file name -> doc_id of each truth: what a control follow-up's `control_doc` refers to."""
+    return {t["document"]["file_name"]: doc_id_of(t) for t in truths.values()}
+
+
+def first_of_each_entity(records: list[Record], keep: int) -> list[Record]:
+    """The first `keep` records of each entity, in order: real rows of every table, loaded in seconds."""
+    seen: dict[str, int] = {}
+    out = []
+    for r in records:
+        seen[r.ENTITY] = seen.get(r.ENTITY, 0) + 1
+        if seen[r.ENTITY] <= keep:
+            out.append(r)
+    return out
+
+
+def printing_progress(kill_at: int = -1, wait_at: str | None = None) -> typing.Callable[[str], None]:
+    """A load's progress callback for the subprocess tests: prints `N step`, SIGKILLs this process at step
+    number `kill_at`, and at the step named `wait_at` waits for a line on stdin (a hand-shake with a reader)."""
+    import os
+    import signal
+
+    steps = iter(range(10 ** 6))
+
+    def progress(step: str) -> None:
+        n = next(steps)
+        print(f"{n} {step}", flush=True)
+        if n == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        if wait_at is not None and step == wait_at:
+            sys.stdin.readline()
+
+    return progress
+
+
 def _convert(hint: typing.Any, value: typing.Any) -> typing.Any:
     if value is None or typing.get_origin(hint) is list:
         return value
@@ -85,7 +120,7 @@ def truth_run(run_id: str = "truth-1", started_at: datetime | None = None, code_
               mutate: typing.Callable[[str, list[Record]], None] | None = None) -> RunSummary:
     """A run that 'extracted' both samples exactly as their truth says. `mutate(stem, records)` may edit them."""
     truths = load_truths()
-    doc_ids = {t["document"]["file_name"]: doc_id_of(t) for t in truths.values()}
+    doc_ids = doc_ids_of(truths)
     run = RunSummary(run_id, started_at or datetime(2023, 3, 1, 2, 0, tzinfo=timezone.utc), code_version)
     for stem, t in truths.items():
         d = t["document"]
@@ -102,21 +137,10 @@ def truth_run(run_id: str = "truth-1", started_at: datetime | None = None, code_
 
 if __name__ == "__main__":  # python -m tests.warehouse.truth_run WAREHOUSE RUN_ID [KILL_AT_STEP]
     import os
-    import signal
 
     from warehouse.load import publish_run
 
     target, run_id = sys.argv[1], sys.argv[2]
-    kill_at = int(sys.argv[3]) if len(sys.argv) > 3 else -1
-    steps = iter(range(10 ** 6))
-
-    def progress(step: str) -> None:
-        n = next(steps)
-        print(f"{n} {step}", flush=True)
-        if n == kill_at:
-            os.kill(os.getpid(), signal.SIGKILL)
-        if os.environ.get("TRUTH_RUN_WAIT_AT") == step:  # hand-shake with a reader: wait for its go
-            sys.stdin.readline()
-
+    progress = printing_progress(int(sys.argv[3]) if len(sys.argv) > 3 else -1, os.environ.get("TRUTH_RUN_WAIT_AT"))
     publish_run(target, truth_run(run_id, datetime.now(timezone.utc).replace(microsecond=0)), progress)
     print("done", flush=True)
