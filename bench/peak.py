@@ -22,10 +22,10 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     pdf, warehouse = (Path(a) for a in (argv or sys.argv[1:])[:2])
     warehouse.parent.mkdir(parents=True, exist_ok=True)
-    from pipeline.ingest import ingest
+    from bench.run import run_pipeline
 
     t = time.perf_counter()
-    run = ingest([pdf], warehouse, workers=0)
+    run = run_pipeline([pdf], warehouse, 0)
     seconds = time.perf_counter() - t
     [o] = run.outcomes
     status = o.extraction.status if o.extraction else o.status

@@ -82,11 +82,11 @@ def page_count(path: Path) -> int:
 
 
 def run_pipeline(paths: list[Path], warehouse: Path, workers: int):
-    """The whole pipeline (pipeline.ingest.ingest) over `paths` into `warehouse`: the RunSummary."""
+    """The whole pipeline (pipeline.ingest.ingest, as shipped: limits from the environment) over `paths` into
+    `warehouse` with `workers` extraction workers (0: in this process): the RunSummary."""
     from pipeline.ingest import ingest
-    from pipeline.workers import WorkerLimits
 
-    return ingest(paths, warehouse, workers=workers, limits=WorkerLimits.from_env())
+    return ingest(paths, warehouse, workers=workers)
 
 
 def ratio(a: float, b: float) -> str:

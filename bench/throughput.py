@@ -17,12 +17,11 @@ def main(argv: list[str] | None = None) -> None:
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     args = argv or sys.argv[1:]
     workers, warehouse, pdfs = int(args[0]), Path(args[1]), [Path(p) for p in args[2:]]
-    import pipeline.workers as w
-    from pipeline.ingest import ingest
+    from bench.run import run_pipeline
 
     warehouse.parent.mkdir(parents=True, exist_ok=True)
     t = time.perf_counter()
-    run = ingest(pdfs, warehouse, workers=workers, limits=w.WorkerLimits.from_env())
+    run = run_pipeline(pdfs, warehouse, workers)
     seconds = time.perf_counter() - t
     failures = sum(1 for o in run.outcomes if o.status == "failed" or (o.extraction and o.extraction.status == "failed"))
     print(json.dumps({"documents": len(run.outcomes), "pages": run.pages_total, "seconds": seconds,

@@ -3,19 +3,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import pypdfium2 as pdfium
-
 from bench import corpus, run
 from samples.hostile import large_pdf, text_pdf
-
-
-def pages_of(path: Path) -> int:
-    pdf = pdfium.PdfDocument(str(path))
-    try:
-        return len(pdf)
-    finally:
-        pdf.close()
-
 
 def test_corpus_is_excerpts_of_the_variants_with_their_own_bytes(tmp_path: Path, monkeypatch):
     sources = []
@@ -26,7 +15,7 @@ def test_corpus_is_excerpts_of_the_variants_with_their_own_bytes(tmp_path: Path,
     monkeypatch.setattr(corpus, "rendered_variants", lambda seeds, cache: sources)
     docs = corpus.build_corpus(docs=6, seeds=2, pages=(2, 4), cache=tmp_path / "cache")
     assert len(docs) == 6 and len({d.read_bytes() for d in docs}) == 6
-    assert all(2 <= pages_of(d) <= 4 for d in docs)
+    assert all(2 <= run.page_count(d) <= 4 for d in docs)
     assert corpus.build_corpus(docs=6, seeds=2, pages=(2, 4), cache=tmp_path / "cache") == docs  # cached
 
 
