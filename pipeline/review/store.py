@@ -603,9 +603,14 @@ def copy_field_from_run(con: duckdb.DuckDBPyConnection, row: Row, fld: str, run_
 def decide(con: duckdb.DuckDBPyConnection, change_id: str, decision: str, reviewer: str, comment: str | None = None,
            value: str | None = None) -> Decision:
     """Accept, reject or override a pending change: record the decision and update the published state."""
+    return apply_decision(con, get_change(con, change_id), decision, reviewer, comment, value)
+
+
+def apply_decision(con: duckdb.DuckDBPyConnection, c: Change, decision: str, reviewer: str,
+                   comment: str | None = None, value: str | None = None) -> Decision:
+    """`decide` for a change already read in this transaction (a bulk accept reads its changes once)."""
     if decision not in DECISIONS:
         raise ReviewError(f"okänt beslut {decision!r} (accept, reject or override)")
-    c = get_change(con, change_id)
     if c.status != "pending":
         raise ReviewError(f"ändringen är inte väntande utan {c.status} (the change is {c.status}, not pending)")
     override_value = None
@@ -655,7 +660,7 @@ def bulk_accept(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, entity
         raise ReviewError("inga väntande ändringar i tabellen (no pending changes)")
     if table_digest(pending) != digest:
         raise ReviewError("ändringarna har ändrats sedan sidan visades (the changes differ from those shown)")
-    return [decide(con, c.change_id, "accept", reviewer, comment) for c in pending]
+    return [apply_decision(con, c, "accept", reviewer, comment) for c in pending]
 
 
 def lift_override(con: duckdb.DuckDBPyConnection, decision_id: str, reviewer: str, comment: str | None = None

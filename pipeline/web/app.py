@@ -317,14 +317,19 @@ def create_app(config: ServeConfig) -> FastAPI:
     @app.post("/changes/{change_id}")
     def decide_change(request: Request, change_id: str, action: str = Form(""), value: str = Form(""),
                       comment: str = Form(""), csrf_token: str = Form("")) -> Response:
-        from pipeline.review.store import decide, get_change
+        from pipeline.review.store import apply_decision, get_change
 
         reviewer = require_steward(request, csrf_token)
         if action not in ("accept", "reject", "override"):
             raise Refused(400, f"Okänd åtgärd {action!r}")
-        decision = write(lambda con: (get_change(con, change_id), decide(con, change_id, action, reviewer, comment,
-                                                                         value if action == "override" else None)))
-        return RedirectResponse(f"/documents/{decision[0].doc_id}#c-{change_id}", status_code=303)
+
+        def decide(con):
+            change = get_change(con, change_id)
+            apply_decision(con, change, action, reviewer, comment, value if action == "override" else None)
+            return change
+
+        change = write(decide)
+        return RedirectResponse(f"/documents/{change.doc_id}#c-{change_id}", status_code=303)
 
     @app.post("/bulk-accept")
     def bulk(request: Request, run_id: str = Form(""), doc_id: str = Form(""), entity: str = Form(""),
