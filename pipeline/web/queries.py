@@ -1,6 +1,7 @@
 """What the review page shows, read from the warehouse (parameterised SQL only), and the PDF crops it draws."""
 from __future__ import annotations
 
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -85,17 +86,32 @@ def pdf_of(con: duckdb.DuckDBPyConnection, warehouse: Path, doc_id: str | None) 
     return locate_pdf(warehouse, row[0], row[1]) if row else None
 
 
+CROP_SCALE = 1.5
+CROP_MARGIN_PT = 36
+
+
+@lru_cache(maxsize=8)
+def page_image(path: Path, page: int, stamp: tuple[int, int]):
+    """A PDF page rendered once for all its crops (a document's changes ask for two each); `stamp` (the file's
+    mtime and size) renders it again if the file changed."""
+    from extractors.render import render_page_image
+
+    return render_page_image(path, page, CROP_SCALE)
+
+
 def crop_png(con: duckdb.DuckDBPyConnection, warehouse: Path, doc_id: str | None, page: int | None,
              bbox: Any, highlights: list | None = None) -> bytes | None:
     """A PNG crop of the box on its page with the box highlighted, or None when the PDF or page is not available."""
-    from extractors.render import render_crop
+    from extractors.render import crop_highlighted
 
     path = pdf_of(con, warehouse, doc_id)
     if path is None or not page or bbox is None:
         return None
     box = tuple(float(x) for x in bbox)
     try:
-        return render_crop(path, int(page), box, [tuple(float(x) for x in h) for h in (highlights or [box])],
-                           margin_pt=36, scale=1.5)
+        st = path.stat()
+        return crop_highlighted(page_image(path, int(page), (st.st_mtime_ns, st.st_size)), box,
+                                [tuple(float(x) for x in h) for h in (highlights or [box])],
+                                margin_pt=CROP_MARGIN_PT, scale=CROP_SCALE)
     except ValueError:
         return None

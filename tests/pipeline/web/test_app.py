@@ -92,6 +92,19 @@ def test_crops_of_both_sides_are_png_from_the_content_store(warehouse):
     assert c.get(f"/changes/{added.change_id}/old.png").status_code == 404  # an added row has no old side
 
 
+def test_a_page_is_rendered_once_for_every_crop_on_it(warehouse):
+    from pipeline.web.queries import page_image
+
+    c = client(warehouse)
+    ch = changes(warehouse, status="pending")[("risk_no=3", "probability")]
+    page_image.cache_clear()
+    for side in ("old", "new", "old", "new"):
+        assert c.get(f"/changes/{ch.change_id}/{side}.png").status_code == 200
+    pages = {(ch.old_doc_id, ch.old_page), (ch.doc_id, ch.new_page)}
+    assert page_image.cache_info().misses == len(pages)
+    assert page_image.cache_info().hits == 4 - len(pages)
+
+
 def test_login_refuses_a_wrong_token_a_missing_name_and_a_missing_csrf_token(warehouse):
     c = client(warehouse)
     csrf = csrf_of(c.get("/login").text)
