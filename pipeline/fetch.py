@@ -297,7 +297,7 @@ def fetch_input(result: FetchResult, hints) -> "InputDoc":
 def inputs_from_sources(sources, settings: FetchSettings, warehouse_path: Path | str,
                         fetcher: Callable[..., FetchResult] = fetch) -> tuple[list["InputDoc"], list[FetchResult]]:
     """Every input of a run: local PDFs found under the local sources, and each URL fetched (validators saved)."""
-    from pipeline.ingest import InputDoc, discover_pdfs
+    from pipeline.ingest import InputDoc, local_inputs
 
     inputs: list[InputDoc] = []
     results: list[FetchResult] = []
@@ -306,7 +306,7 @@ def inputs_from_sources(sources, settings: FetchSettings, warehouse_path: Path |
     try:
         for src in sources:
             if src.kind == "local":
-                inputs.extend(InputDoc(p.resolve().as_uri(), p, src.hints) for p in discover_pdfs([src.location]))
+                inputs.extend(local_inputs([src.location], src.hints))
                 continue
             result = fetcher(src.location, warehouse_path, states.get(src.location), settings, client=client)
             results.append(result)

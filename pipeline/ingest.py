@@ -134,10 +134,6 @@ def discover_pdfs(paths: Iterable[Path | str]) -> list[Path]:
     return sorted(found)
 
 
-def sha256_bytes(data: bytes) -> str:
-    return hashlib.sha256(data).hexdigest()
-
-
 def doc_id_for(sha256: str) -> str:
     """Documents are content-addressed: the id is the first 16 hex digits of the sha256."""
     return sha256[:16]
@@ -145,21 +141,24 @@ def doc_id_for(sha256: str) -> str:
 
 def process_file(path: Path, known_sha256: set[str] | frozenset[str],
                  extracted_sha256: set[str] | frozenset[str] | None = None,
-                 source_uri: str | None = None, inspect: Callable[[Path], Any] = inspect_pdf) -> DocumentOutcome:
+                 source_uri: str | None = None, inspect: Callable[[Path], Any] = inspect_pdf,
+                 sha256: str | None = None) -> DocumentOutcome:
     """Hash and inspect one file: new bytes, known bytes to re-extract (new code), unchanged, or failed.
 
     `known_sha256` are the documents the warehouse holds; `extracted_sha256` those already extracted by the
     current code (default: all known ones). Unchanged bytes are recognised without opening the PDF.
     `source_uri` is where the bytes came from (default: the file's own `file://` URI); `inspect` takes the first
-    look (the flow runs it in a child process: pipeline.workers.inspect_isolated).
+    look (the flow runs it in a child process: pipeline.workers.inspect_isolated). `sha256` is the bytes' hash
+    when it is already known (a fetch hashed them on the way into the content store): the file is not hashed again.
     """
+    from pipeline.pdfstore import file_sha256
+
     extracted = known_sha256 if extracted_sha256 is None else extracted_sha256
     uri = source_uri or path.resolve().as_uri()
     try:
-        data = path.read_bytes()
+        digest = sha256 or file_sha256(path)
     except OSError as exc:
         return DocumentOutcome(uri, None, None, "failed", "unreadable", str(exc))
-    digest = sha256_bytes(data)
     if digest in extracted:
         return DocumentOutcome(uri, digest, doc_id_for(digest), "unchanged")
     info = inspect(path)
@@ -319,21 +318,13 @@ def plan_inputs(inputs: list[InputDoc], known: Any, inspect: Callable[[Path], An
             reason, detail = inp.failure or ("unreadable", "no bytes")
             outcomes.append(DocumentOutcome(inp.source_uri, inp.sha256, None, "failed", reason, detail))
             continue
-        o = process_file(inp.path, known.documents | seen, known.extracted | seen, inp.source_uri, inspect)
+        o = process_file(inp.path, known.documents | seen, known.extracted | seen, inp.source_uri, inspect, inp.sha256)
         if o.sha256 and o.status in ("new", "reextracted"):
             seen.add(o.sha256)
         if o.status == "new" and known.source_sha256.get(o.source_uri) not in (None, o.sha256):
             o = replace(o, changed_source=True)
         outcomes.append(o)
     return outcomes
-
-
-def plan_outcomes(files: list[Path], documents: frozenset[str], extracted: frozenset[str]) -> list[DocumentOutcome]:
-    """Outcomes of local files against known documents and extractions (see plan_inputs)."""
-    from warehouse.load import KnownState
-
-    known = KnownState(frozenset(documents), frozenset(extracted), frozenset())
-    return plan_inputs([InputDoc(f.resolve().as_uri(), f) for f in files], known)
 
 
 def keep_pdfs(warehouse_path: Path | str, inputs: list[InputDoc], outcomes: list[DocumentOutcome]) -> None:
@@ -479,8 +470,9 @@ def load_plan(plan: Plan, warehouse_path: Path | str, *, extract=None, workers: 
         now = known_state(snap.con, run.code_version)
         run.outcomes, stale = reconcile(run.outcomes, plan.known, now)
         for i in stale:  # rare: the warehouse lost an extraction after the plan was made
-            run.outcomes[i] = process_file(plan.inputs[i].path, now.documents, now.extracted,
-                                           plan.inputs[i].source_uri, lambda path: inspect_isolated(path, lim))
+            inp = plan.inputs[i]
+            run.outcomes[i] = process_file(inp.path, now.documents, now.extracted, inp.source_uri,
+                                           lambda path: inspect_isolated(path, lim), inp.sha256)
         extract_plan(plan, [i for i in stale if run.outcomes[i].status in ("new", "reextracted")],
                      extract=extract, workers=workers, limits=limits, reporter=reporter)
         pairs = [(o, plan.docs[i]) for i, o in enumerate(run.outcomes)
