@@ -6,6 +6,7 @@ import shutil
 from datetime import datetime, timezone
 from pathlib import Path
 
+import duckdb
 import pytest
 
 from tests.warehouse.truth_run import truth_run
@@ -68,3 +69,23 @@ def warehouse(queued_warehouse, tmp_path) -> Path:
     shutil.copyfile(queued_warehouse, target)
     shutil.copytree(queued_warehouse.parent / "pdfs", tmp_path / "pdfs")
     return target
+
+
+def query(path: Path, sql: str, params=None) -> list[tuple]:
+    """Rows of a read-only query on a warehouse file."""
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return con.execute(sql, params or []).fetchall()
+    finally:
+        con.close()
+
+
+def changes_by_key(path: Path, **filters) -> dict[tuple[str, str | None], object]:
+    """The queued changes of a warehouse file (filtered as list_changes filters), by (entity_key, field)."""
+    from pipeline.review.store import list_changes
+
+    con = duckdb.connect(str(path), read_only=True)
+    try:
+        return {(c.entity_key, c.field): c for c in list_changes(con, **filters)}
+    finally:
+        con.close()

@@ -10,7 +10,7 @@ import pytest
 
 from pipeline.review.store import (ReviewError, bulk_accept, decide, lift_override, list_changes, queue_changes,
                                    standing_overrides, table_digest)
-from tests.pipeline.review.conftest import VP, perturb, run_at
+from tests.pipeline.review.conftest import VP, changes_by_key, perturb, query, run_at
 from tests.warehouse.truth_run import doc_id_of, load_truths
 from warehouse.load import publish_run
 from warehouse.snapshot import writing
@@ -18,27 +18,15 @@ from warehouse.snapshot import writing
 VP_ID = doc_id_of(load_truths()[VP])
 
 
-def q(path: Path, sql: str, params=None):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
-
-
 def pending(path: Path) -> dict[tuple[str, str | None], object]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {(c.entity_key, c.field): c for c in list_changes(con, status="pending")}
-    finally:
-        con.close()
+    return changes_by_key(path, status="pending")
 
 
 def test_the_first_version_is_the_baseline_published_by_system(warehouse):
-    rows = q(warehouse, "SELECT run_id, basis, reviewer, reason, changes_queued FROM publications WHERE run_id = 'r1'")
+    rows = query(warehouse, "SELECT run_id, basis, reviewer, reason, changes_queued FROM publications WHERE run_id = 'r1'")
     assert {r[1:] for r in rows} == {("baseline", "system", "first version", 0)}
     assert len(rows) == 2
-    assert q(warehouse, "SELECT count(*) FROM run_risks WHERE run_id = 'r1'") == [(66,)]
+    assert query(warehouse, "SELECT count(*) FROM run_risks WHERE run_id = 'r1'") == [(66,)]
 
 
 def test_a_reextraction_queues_changed_added_and_removed_values_and_carries_the_rest(warehouse):
@@ -50,20 +38,20 @@ def test_a_reextraction_queues_changed_added_and_removed_values_and_carries_the_
     assert len(budget) == 1 and budget[0].field == "value_sek"
     assert len(p) == 5  # nothing else: the reversed order is not a change
     # the published view shows the accepted (old) values until a steward decides
-    assert q(warehouse, "SELECT count(*) FROM risks WHERE doc_id = ?", [VP_ID]) == [(66,)]
-    assert q(warehouse, "SELECT count(*) FROM risks WHERE risk_no = 99") == [(0,)]
-    old_p3 = q(warehouse, "SELECT probability FROM run_risks WHERE run_id = 'r1' AND risk_no = 3")
-    assert q(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == old_p3
+    assert query(warehouse, "SELECT count(*) FROM risks WHERE doc_id = ?", [VP_ID]) == [(66,)]
+    assert query(warehouse, "SELECT count(*) FROM risks WHERE risk_no = 99") == [(0,)]
+    old_p3 = query(warehouse, "SELECT probability FROM run_risks WHERE run_id = 'r1' AND risk_no = 3")
+    assert query(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == old_p3
     # unchanged rows carry over to the new run with its provenance; the removed row stays with the old one
-    assert q(warehouse, "SELECT run_id, count(*) FROM risks WHERE doc_id = ? GROUP BY 1 ORDER BY 1", [VP_ID]) == [
+    assert query(warehouse, "SELECT run_id, count(*) FROM risks WHERE doc_id = ? GROUP BY 1 ORDER BY 1", [VP_ID]) == [
         ("r1", 1), ("r2", 65)]
     # every published row keeps run_id / row_no, and provenance joins on them
-    missing = q(warehouse, "SELECT count(*) FROM risks r WHERE NOT EXISTS (SELECT 1 FROM provenance p WHERE "
+    missing = query(warehouse, "SELECT count(*) FROM risks r WHERE NOT EXISTS (SELECT 1 FROM provenance p WHERE "
                            "p.doc_id = r.doc_id AND p.run_id = r.run_id AND p.row_no = r.row_no AND p.entity = 'risks')")
     assert missing == [(0,)]
     c = p[("risk_no=3", "probability")]
     assert c.old_page and c.new_page and c.old_bbox and c.new_bbox and c.old_printed and c.new_printed
-    summary = q(warehouse, "SELECT basis, changes_queued FROM publications WHERE run_id = 'r2' AND doc_id = ?", [VP_ID])
+    summary = query(warehouse, "SELECT basis, changes_queued FROM publications WHERE run_id = 'r2' AND doc_id = ?", [VP_ID])
     assert summary == [("reextraction", 5)]
 
 
@@ -85,10 +73,10 @@ def decide_(path, change, decision, value=None, comment="ok"):
 def test_accept_publishes_the_new_value_with_its_provenance(warehouse):
     c = pending(warehouse)[("risk_no=3", "probability")]
     decide_(warehouse, c, "accept")
-    new = q(warehouse, "SELECT probability FROM run_risks WHERE run_id = 'r2' AND risk_no = 3")
-    assert q(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == new
+    new = query(warehouse, "SELECT probability FROM run_risks WHERE run_id = 'r2' AND risk_no = 3")
+    assert query(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == new
     assert str(new[0][0]) == c.new_value
-    row = q(warehouse, "SELECT d.decision, d.reviewer, d.old_value, d.new_value, d.entity, d.entity_key, d.field, "
+    row = query(warehouse, "SELECT d.decision, d.reviewer, d.old_value, d.new_value, d.entity, d.entity_key, d.field, "
                        "d.run_id, d.comment FROM review_decisions d")
     assert row == [("accept", "Anna Steward", c.old_value, c.new_value, "risks", "risk_no=3", "probability", "r2", "ok")]
     assert ("risk_no=3", "probability") not in pending(warehouse)
@@ -96,10 +84,10 @@ def test_accept_publishes_the_new_value_with_its_provenance(warehouse):
 
 def test_reject_keeps_the_published_value(warehouse):
     c = pending(warehouse)[("risk_no=5", "consequence")]
-    before = q(warehouse, "SELECT consequence FROM risks WHERE risk_no = 5")
+    before = query(warehouse, "SELECT consequence FROM risks WHERE risk_no = 5")
     decide_(warehouse, c, "reject", comment="misread")
-    assert q(warehouse, "SELECT consequence FROM risks WHERE risk_no = 5") == before
-    assert q(warehouse, "SELECT decision FROM review_decisions") == [("reject",)]
+    assert query(warehouse, "SELECT consequence FROM risks WHERE risk_no = 5") == before
+    assert query(warehouse, "SELECT decision FROM review_decisions") == [("reject",)]
     with pytest.raises(ReviewError, match="rejected"):
         decide_(warehouse, c, "accept")
 
@@ -108,9 +96,9 @@ def test_accepting_an_added_and_a_removed_row(warehouse):
     p = pending(warehouse)
     decide_(warehouse, p[("risk_no=99", None)], "accept")
     decide_(warehouse, p[("risk_no=65", None)], "accept")
-    assert q(warehouse, "SELECT count(*) FROM risks WHERE risk_no = 99") == [(1,)]
-    assert q(warehouse, "SELECT count(*) FROM risks WHERE risk_no = 65") == [(0,)]
-    assert q(warehouse, "SELECT count(*) FROM provenance WHERE entity = 'risks' AND run_id = 'r1'") == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM risks WHERE risk_no = 99") == [(1,)]
+    assert query(warehouse, "SELECT count(*) FROM risks WHERE risk_no = 65") == [(0,)]
+    assert query(warehouse, "SELECT count(*) FROM provenance WHERE entity = 'risks' AND run_id = 'r1'") == [(0,)]
 
 
 def test_an_override_is_validated_published_survives_reextraction_and_can_be_lifted(warehouse):
@@ -122,11 +110,11 @@ def test_an_override_is_validated_published_survives_reextraction_and_can_be_lif
     with pytest.raises(ReviewError, match="krävs"):
         decide_(warehouse, c, "override", " ")
     d = decide_(warehouse, c, "override", "1", comment="printed 1 in the signed original")
-    assert q(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == [(1,)]
-    assert q(warehouse, "SELECT decision, override_value FROM review_decisions") == [("override", "1")]
+    assert query(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == [(1,)]
+    assert query(warehouse, "SELECT decision, override_value FROM review_decisions") == [("override", "1")]
     # a later re-extraction (same values as r2) does not re-queue the field and keeps the override
     publish_run(warehouse, run_at("r3", 3, perturb, "truth+perturbed+again"))
-    assert q(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == [(1,)]
+    assert query(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == [(1,)]
     assert ("risk_no=3", "probability") not in {(c.entity_key, c.field) for c in
                                                 list_changes(duckdb.connect(str(warehouse), read_only=True),
                                                              run_id="r3")}
@@ -134,9 +122,9 @@ def test_an_override_is_validated_published_survives_reextraction_and_can_be_lif
         assert [o.decision_id for o in standing_overrides(snap.con)] == [d.decision_id]
         lift_override(snap.con, d.decision_id, "Bo Steward", "original found")
         snap.publish = True
-    new = q(warehouse, "SELECT probability FROM run_risks WHERE run_id = 'r3' AND risk_no = 3")
-    assert q(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == new
-    lifted = q(warehouse, "SELECT decision, lifts, old_value, reviewer FROM review_decisions WHERE lifts IS NOT NULL")
+    new = query(warehouse, "SELECT probability FROM run_risks WHERE run_id = 'r3' AND risk_no = 3")
+    assert query(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == new
+    lifted = query(warehouse, "SELECT decision, lifts, old_value, reviewer FROM review_decisions WHERE lifts IS NOT NULL")
     assert lifted == [("accept", d.decision_id, "1", "Bo Steward")]
 
 
@@ -164,7 +152,7 @@ def test_bulk_accept_needs_an_explanation_and_the_changes_the_steward_saw(wareho
     assert len(done) == 4
     assert [k for k, _ in pending(warehouse)] == [c.entity_key for c in pending(warehouse).values()
                                                  if c.entity == "budget_lines"]
-    assert q(warehouse, "SELECT count(*) FROM risks WHERE doc_id = ?", [VP_ID]) == [(66,)]  # +99, -66
+    assert query(warehouse, "SELECT count(*) FROM risks WHERE doc_id = ?", [VP_ID]) == [(66,)]  # +99, -66
 
 
 def test_a_republished_version_is_diffed_against_the_published_document(warehouse):
@@ -174,17 +162,17 @@ def test_a_republished_version_is_diffed_against_the_published_document(warehous
     sha = "f" * 64
     run.outcomes[0] = dataclasses.replace(vp, sha256=sha, doc_id=sha[:16], source_uri="file:///vp-republished.pdf")
     publish_run(warehouse, run)
-    assert q(warehouse, "SELECT basis, compared_doc_id FROM publications WHERE run_id = 'r4' AND doc_id = ?",
+    assert query(warehouse, "SELECT basis, compared_doc_id FROM publications WHERE run_id = 'r4' AND doc_id = ?",
              [sha[:16]]) == [("republished", VP_ID)]
     # carried rows now come from the new version; the removed risk stays with the old one until decided
-    assert q(warehouse, "SELECT doc_id, count(*) FROM risks GROUP BY 1 ORDER BY 2") == [(VP_ID, 1), (sha[:16], 65)]
-    assert q(warehouse, "SELECT count(*) FROM published_extractions WHERE doc_id IN (?, ?)", [VP_ID, sha[:16]]) == [(2,)]
+    assert query(warehouse, "SELECT doc_id, count(*) FROM risks GROUP BY 1 ORDER BY 2") == [(VP_ID, 1), (sha[:16], 65)]
+    assert query(warehouse, "SELECT count(*) FROM published_extractions WHERE doc_id IN (?, ?)", [VP_ID, sha[:16]]) == [(2,)]
 
 
 def test_published_money_stays_exact(warehouse):
     c = [c for c in pending(warehouse).values() if c.entity == "budget_lines"][0]
     decide_(warehouse, c, "override", "1 163,65")
-    assert q(warehouse, "SELECT value_sek FROM budget_lines WHERE run_id = ? AND row_no = ?",
+    assert query(warehouse, "SELECT value_sek FROM budget_lines WHERE run_id = ? AND row_no = ?",
              [c.run_id, c.new_row_no]) == [(Decimal("1163.6500"),)]
 
 
@@ -193,9 +181,9 @@ def test_a_reextraction_that_reads_another_year_stays_the_same_logical_document(
     vp = run.outcomes[0]
     run.outcomes[0] = dataclasses.replace(vp, extraction=dataclasses.replace(vp.extraction, year=2023))
     publish_run(warehouse, run)
-    assert q(warehouse, "SELECT doc_key, basis FROM publications WHERE run_id = 'r5' AND doc_id = ?", [VP_ID]) == [
+    assert query(warehouse, "SELECT doc_key, basis FROM publications WHERE run_id = 'r5' AND doc_id = ?", [VP_ID]) == [
         ("VP-2022-Arbetsmarknadsnämnden", "reextraction")]
-    assert q(warehouse, "SELECT count(*) FROM risks WHERE doc_id = ?", [VP_ID]) == [(66,)]  # not published twice
+    assert query(warehouse, "SELECT count(*) FROM risks WHERE doc_id = ?", [VP_ID]) == [(66,)]  # not published twice
 
 
 def test_a_partly_published_republished_version_is_checked_as_one_document(warehouse):

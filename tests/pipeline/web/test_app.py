@@ -6,17 +6,16 @@ import re
 import warnings
 from pathlib import Path
 
-import duckdb
 import pytest
 
 with warnings.catch_warnings():
     warnings.simplefilter("ignore")
     from fastapi.testclient import TestClient
 
-from pipeline.review.store import list_changes, table_digest
+from pipeline.review.store import table_digest
 from pipeline.web.app import ConfigError, ServeConfig, create_app, load_stewards, steward_for
 from pipeline.web.render import render
-from tests.pipeline.review.conftest import VP
+from tests.pipeline.review.conftest import VP, changes_by_key, query
 from tests.warehouse.truth_run import doc_id_of, load_truths
 
 VP_ID = doc_id_of(load_truths()[VP])
@@ -39,29 +38,9 @@ def login(c: TestClient, name: str = "Anna Steward", token: str = TOKEN) -> str:
     return csrf_of(c.get("/").text)  # the session (and its CSRF token) is new after login
 
 
-def changes(path: Path, **kw):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return {(c.entity_key, c.field): c for c in list_changes(con, **kw)}
-    finally:
-        con.close()
-
-
 def decisions(path: Path) -> list[tuple]:
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute("SELECT decision, reviewer, entity_key, field, override_value, comment, lifts "
-                           "FROM review_decisions ORDER BY decided_at").fetchall()
-    finally:
-        con.close()
-
-
-def published(path: Path, sql: str, params=None):
-    con = duckdb.connect(str(path), read_only=True)
-    try:
-        return con.execute(sql, params or []).fetchall()
-    finally:
-        con.close()
+    return query(path, "SELECT decision, reviewer, entity_key, field, override_value, comment, lifts "
+                       "FROM review_decisions ORDER BY decided_at")
 
 
 def test_pages_read_without_login_and_offer_no_write_forms(warehouse):
@@ -83,12 +62,12 @@ def test_pages_read_without_login_and_offer_no_write_forms(warehouse):
 
 def test_crops_of_both_sides_are_png_from_the_content_store(warehouse):
     c = client(warehouse)
-    ch = changes(warehouse, status="pending")[("risk_no=3", "probability")]
+    ch = changes_by_key(warehouse, status="pending")[("risk_no=3", "probability")]
     for side in ("old", "new"):
         r = c.get(f"/changes/{ch.change_id}/{side}.png")
         assert r.status_code == 200 and r.headers["content-type"] == "image/png" and r.content[:4] == b"\x89PNG"
     assert c.get(f"/changes/{ch.change_id}/other.png").status_code == 404
-    added = changes(warehouse, status="pending")[("risk_no=99", None)]
+    added = changes_by_key(warehouse, status="pending")[("risk_no=99", None)]
     assert c.get(f"/changes/{added.change_id}/old.png").status_code == 404  # an added row has no old side
 
 
@@ -96,7 +75,7 @@ def test_a_page_is_rendered_once_for_every_crop_on_it(warehouse):
     from pipeline.web.queries import page_image
 
     c = client(warehouse)
-    ch = changes(warehouse, status="pending")[("risk_no=3", "probability")]
+    ch = changes_by_key(warehouse, status="pending")[("risk_no=3", "probability")]
     page_image.cache_clear()
     for side in ("old", "new", "old", "new"):
         assert c.get(f"/changes/{ch.change_id}/{side}.png").status_code == 200
@@ -116,7 +95,7 @@ def test_login_refuses_a_wrong_token_a_missing_name_and_a_missing_csrf_token(war
 
 
 def write_requests(path: Path):
-    ch = changes(path, status="pending")
+    ch = changes_by_key(path, status="pending")
     risk3 = ch[("risk_no=3", "probability")]
     pending_risks = [x for x in ch.values() if x.entity == "risks"]
     return [
@@ -170,7 +149,7 @@ def test_accept_reject_and_override_with_comments_are_recorded_and_published(war
     assert "Inloggad: Anna Steward" in c.get("/").text
     page = c.get(f"/documents/{VP_ID}").text
     assert page.count('class="accept"') == 5 and page.count('class="override"') == 3
-    ch = changes(warehouse, status="pending")
+    ch = changes_by_key(warehouse, status="pending")
     r = c.post(f"/changes/{ch[('risk_no=3', 'probability')].change_id}",
                data={"action": "accept", "comment": "rätt läst", "csrf_token": csrf})
     assert r.status_code == 303 and r.headers["location"].startswith(f"/documents/{VP_ID}")
@@ -188,10 +167,10 @@ def test_accept_reject_and_override_with_comments_are_recorded_and_published(war
         ("accept", "Anna Steward", "risk_no=3", "probability", None, "rätt läst", None),
         ("reject", "Anna Steward", "risk_no=5", "consequence", None, "feltolkning", None),
         ("override", "Anna Steward", budget.entity_key, "value_sek", "1163600000", "se originalet", None)]
-    new_p = published(warehouse, "SELECT probability FROM run_risks WHERE run_id = 'r2' AND risk_no = 3")
-    assert published(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == new_p
-    old_k = published(warehouse, "SELECT consequence FROM run_risks WHERE run_id = 'r1' AND risk_no = 5")
-    assert published(warehouse, "SELECT consequence FROM risks WHERE risk_no = 5") == old_k
+    new_p = query(warehouse, "SELECT probability FROM run_risks WHERE run_id = 'r2' AND risk_no = 3")
+    assert query(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == new_p
+    old_k = query(warehouse, "SELECT consequence FROM run_risks WHERE run_id = 'r1' AND risk_no = 5")
+    assert query(warehouse, "SELECT consequence FROM risks WHERE risk_no = 5") == old_k
     # a decided change cannot be decided again
     again = c.post(f"/changes/{ch[('risk_no=3', 'probability')].change_id}",
                    data={"action": "reject", "csrf_token": csrf})
@@ -199,7 +178,7 @@ def test_accept_reject_and_override_with_comments_are_recorded_and_published(war
     # the override stands until lifted, from the audit page
     audit = c.get("/decisions").text
     assert "se originalet" in audit and "/lift" in audit
-    (override_id,) = published(warehouse, "SELECT decision_id FROM review_decisions WHERE decision = 'override'")[0]
+    (override_id,) = query(warehouse, "SELECT decision_id FROM review_decisions WHERE decision = 'override'")[0]
     r = c.post(f"/overrides/{override_id}/lift", data={"comment": "fel av mig", "csrf_token": csrf})
     assert r.status_code == 303
     assert decisions(warehouse)[-1][0::6] == ("accept", override_id)
@@ -218,15 +197,15 @@ def test_bulk_accept_of_a_table_needs_an_explanation_and_the_changes_shown(wareh
     r = c.post("/bulk-accept", data={**form, "comment": "ny extraktor läser S och K rätt"})
     assert r.status_code == 303
     assert [d[0] for d in decisions(warehouse)] == ["accept"] * 4
-    assert {x.entity for x in changes(warehouse, status="pending").values()} == {"budget_lines"}
-    assert published(warehouse, "SELECT count(*) FROM risks WHERE risk_no = 99") == [(1,)]
+    assert {x.entity for x in changes_by_key(warehouse, status="pending").values()} == {"budget_lines"}
+    assert query(warehouse, "SELECT count(*) FROM risks WHERE risk_no = 99") == [(1,)]
 
 
 def test_logout_ends_the_session(warehouse):
     c = client(warehouse)
     csrf = login(c)
     assert c.post("/logout", data={"csrf_token": csrf}).status_code == 303
-    ch = changes(warehouse, status="pending")[("risk_no=3", "probability")]
+    ch = changes_by_key(warehouse, status="pending")[("risk_no=3", "probability")]
     assert c.post(f"/changes/{ch.change_id}", data={"action": "accept", "csrf_token": csrf}).status_code == 401
 
 
