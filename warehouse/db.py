@@ -2,10 +2,23 @@
 from __future__ import annotations
 
 import re
+from datetime import datetime, timezone
 from importlib import resources
 from pathlib import Path
 
 import duckdb
+
+
+def quote_ident(name: str) -> str:
+    """A table or column name as a quoted SQL identifier (names come from the catalogue, never from values)."""
+    return '"' + name.replace('"', '""') + '"'
+
+
+def utc_naive(moment: datetime | None) -> datetime | None:
+    """Timestamps are stored as UTC without a zone (TIMESTAMP)."""
+    if moment is None or moment.tzinfo is None:
+        return moment
+    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 def migrations() -> list[tuple[int, str]]:

@@ -15,6 +15,8 @@ from typing import Any, Iterable
 
 import duckdb
 
+from warehouse.db import quote_ident, utc_naive
+
 FORMATS = ("parquet", "csv", "xlsx")
 
 # what auditors get by default: the contract, the run history and the checks/review tables
@@ -23,10 +25,6 @@ PUBLISHED = ("documents", "runs", "run_documents", "risks", "risk_matrix", "risk
              "procurements", "other_records", "problems", "provenance", "findings", "review_decisions", "rules")
 XLSX_MAX_ROWS = 1_048_575  # one row of the sheet is the header
 XLSX_MAX_CELL = 32_767
-
-
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def catalogue(con: duckdb.DuckDBPyConnection) -> list[str]:
@@ -64,7 +62,7 @@ def excel_value(value: Any) -> Any:
     if value is None or isinstance(value, (bool, int, float, Decimal)):
         return value
     if isinstance(value, datetime):
-        return value.astimezone(timezone.utc).replace(tzinfo=None) if value.tzinfo else value
+        return utc_naive(value)
     if isinstance(value, date):
         return value
     if isinstance(value, (list, tuple, dict)):

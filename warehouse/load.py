@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable
 
@@ -18,6 +17,7 @@ import pyarrow as pa
 
 from pipeline.ingest import DocumentOutcome, RunSummary
 from pipeline.records import ControlRow
+from warehouse.db import quote_ident, utc_naive
 from warehouse.rows import Column, DocumentRows, problem_rows, record_rows
 
 Progress = Callable[[str], None]
@@ -74,11 +74,6 @@ def read_known_state(path: Path | str, code_version: str) -> KnownState:
         return EMPTY
     finally:
         con.close()
-
-
-def known_hashes(con: duckdb.DuckDBPyConnection) -> set[str]:
-    """sha256 of every document in the warehouse."""
-    return {r[0] for r in con.execute("SELECT sha256 FROM document_files").fetchall()}
 
 
 @dataclass(frozen=True)
@@ -138,10 +133,6 @@ def arrow_type(type_name: str) -> pa.DataType:
     raise TypeError(f"no Arrow type for DuckDB type {type_name}")
 
 
-def quote_ident(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
-
-
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, Column],
                 rows: list[dict[str, Any]]) -> int:
     """Insert `rows` (dicts keyed by column) into `table` through one Arrow batch; returns the row count."""
@@ -160,13 +151,6 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, C
     finally:
         con.unregister(view)
     return len(rows)
-
-
-def utc_naive(moment: datetime | None) -> datetime | None:
-    """Timestamps are stored as UTC without a zone (TIMESTAMP)."""
-    if moment is None or moment.tzinfo is None:
-        return moment
-    return moment.astimezone(timezone.utc).replace(tzinfo=None)
 
 
 @dataclass
