@@ -253,43 +253,33 @@ def row_where(row: Row) -> tuple[str, list[Any]]:
     return "run_id = ? AND doc_id = ? AND row_no = ?", [r.run_id, r.doc_id, r.row_no]
 
 
-def delete_published(con: duckdb.DuckDBPyConnection, row: Row) -> None:
-    """Remove a row (and its provenance) from the published state."""
-    r = row.ref
-    where, params = row_where(row)
-    con.execute(f"DELETE FROM {quote(pub_table(row.entity))} WHERE {where}", params)
-    con.execute("DELETE FROM pub_provenance WHERE run_id = ? AND doc_id = ? AND entity = ? AND row_no = ?",
-                [r.run_id, r.doc_id, prov_entity(row), r.row_no])
-
-
-def delete_published_many(con: duckdb.DuckDBPyConnection, rows: list[Row]) -> None:
-    """Remove many rows (and their provenance) from the published state: one statement per table."""
+def delete_matching(con: duckdb.DuckDBPyConnection, table: str, keys: dict[str, list], match: tuple[str, ...]
+                    ) -> None:
+    """Delete the rows of `table` whose `match` columns equal one of the rows of `keys` (columns -> values)."""
     import pyarrow as pa
+
+    cond = " AND ".join(f"s.{c} = t.{c}" for c in match)
+    con.register("_review_gone", pa.table(keys))
+    try:
+        con.execute(f"DELETE FROM {quote(table)} t WHERE EXISTS (SELECT 1 FROM _review_gone s WHERE {cond})")
+    finally:
+        con.unregister("_review_gone")
+
+
+def delete_published(con: duckdb.DuckDBPyConnection, rows: list[Row]) -> None:
+    """Remove rows (and their provenance) from the published state: one statement per table."""
+    def keys(group: list[Row]) -> dict[str, list]:
+        return {"run_id": [r.ref.run_id for r in group], "doc_id": [r.ref.doc_id for r in group],
+                "row_no": [r.ref.row_no for r in group], "entity": [prov_entity(r) for r in group]}
 
     by: dict[str, list[Row]] = {}
     for row in rows:
         by.setdefault(row.entity, []).append(row)
-    prov: list[tuple[str, str, str, int]] = []
     for entity, group in by.items():
-        keys = {"run_id": [r.ref.run_id for r in group], "doc_id": [r.ref.doc_id for r in group],
-                "row_no": [r.ref.row_no for r in group], "entity": [prov_entity(r) for r in group]}
-        prov.extend(zip(keys["run_id"], keys["doc_id"], keys["entity"], keys["row_no"]))
-        cond = " AND s.entity = t.entity" if entity == "other_records" else ""
-        con.register("_review_gone", pa.table(keys))
-        try:
-            con.execute(f"DELETE FROM {quote(pub_table(entity))} t WHERE EXISTS (SELECT 1 FROM _review_gone s "
-                        f"WHERE s.run_id = t.run_id AND s.doc_id = t.doc_id AND s.row_no = t.row_no{cond})")
-        finally:
-            con.unregister("_review_gone")
-    if prov:
-        run_ids, doc_ids, entities, row_nos = (list(x) for x in zip(*prov))
-        con.register("_review_gone", pa.table({"run_id": run_ids, "doc_id": doc_ids, "entity": entities,
-                                                "row_no": row_nos}))
-        try:
-            con.execute("DELETE FROM pub_provenance t WHERE EXISTS (SELECT 1 FROM _review_gone s WHERE "
-                        "s.run_id = t.run_id AND s.doc_id = t.doc_id AND s.entity = t.entity AND s.row_no = t.row_no)")
-        finally:
-            con.unregister("_review_gone")
+        delete_matching(con, pub_table(entity), keys(group),
+                        ("run_id", "doc_id", "row_no") + (("entity",) if entity == "other_records" else ()))
+    if rows:
+        delete_matching(con, "pub_provenance", keys(rows), ("run_id", "doc_id", "entity", "row_no"))
 
 
 def prov_entity(row: Row) -> str:
@@ -334,7 +324,7 @@ def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key
         if d.status in ("unchanged", "changed"):
             carried.append(merged_row(d, overrides.get((d.entity, d.key), {})))
         changes.extend(change_rows(d, run_id, doc_id, key, created))
-    delete_published_many(con, [d.old for d in diffs if d.status in ("unchanged", "changed")])
+    delete_published(con, [d.old for d in diffs if d.status in ("unchanged", "changed")])
     insert_published(con, carried)
     if changes:
         from warehouse.load import insert_rows, table_columns
@@ -634,7 +624,7 @@ def apply_decision(con: duckdb.DuckDBPyConnection, c: Change, decision: str, rev
                 raise ReviewError(f"raden {c.entity_key} finns inte i körning {c.run_id} (the run's row is gone)")
             insert_published(con, [new])
         else:
-            delete_published(con, row)
+            delete_published(con, [row])
     elif decision == "override":
         set_published_value(con, row, c.field, typed)
     return record_decision(con, run_id=c.run_id, doc_id=c.doc_id, key=c.doc_key, entity=c.entity,
