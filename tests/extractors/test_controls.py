@@ -14,30 +14,17 @@ from extractors.controls import (
     link_followups_to_controls,
     performed_from_text,
 )
-from extractors.pages import Page, Rule, Word
+from extractors.pages import Page, Word
 from pipeline.evaluate import NUMERIC, combine, evaluate_document
 from pipeline.extract import SectionContext
 from pipeline.records import Assessment, ControlRow, FollowupRow, Provenance, RiskRow
 from tests.conftest import extract_corpus
+from tests.extractors.built import hrule, words
 
 TABLES = ["controls", "control_followups"]
 
 
 # ----- small built pages -------------------------------------------------------------------------
-
-def words(text: str, x: float, top: float, size: float = 8.0, bold: bool = False) -> list[Word]:
-    """Words of one printed line from x, about half an em per character and a 0.3 em space."""
-    out = []
-    for t in text.split():
-        width = 0.5 * size * len(t)
-        out.append(Word(t, x, top, x + width, top + size, "Test-Bold" if bold else "Test", size))
-        x += width + 0.3 * size
-    return out
-
-
-def hrule(x0: float, x1: float, y: float) -> Rule:
-    return Rule(x0, y, x1, y)
-
 
 def ctx_for(doc_type: str, kind: str):
     from extractors.classify import DocumentInfo, SectionSpan

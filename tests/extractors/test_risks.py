@@ -3,6 +3,7 @@ layout variants scored with pipeline.evaluate, and unknown layouts giving Proble
 from __future__ import annotations
 
 from dataclasses import replace
+from functools import partial
 
 import pytest
 
@@ -11,20 +12,15 @@ from extractors.risks import Column, extract_vor, join_lines, page_to_table
 from pipeline.evaluate import NUMERIC, combine, evaluate_document
 from pipeline.records import RiskRow
 from tests.conftest import extract_corpus
+from tests.extractors import built
+from tests.extractors.built import hrule
 
 SIZE = 7.0
 
 
 # ----- small built pages -------------------------------------------------------------------------
 
-def words(text: str, x: float, top: float, size: float = SIZE, bold: bool = False) -> list[Word]:
-    """Words of one printed line from x, half an em per character and a 0.3 em space."""
-    out = []
-    for t in text.split():
-        width = 0.5 * size * len(t)
-        out.append(Word(t, x, top, x + width, top + size, "Test-Bold" if bold else "Test", size))
-        x += width + 0.3 * size
-    return out
+words = partial(built.words, size=SIZE)  # the register's type size
 
 
 def line_ending_at(text: str, x1: float) -> Line:
@@ -32,10 +28,6 @@ def line_ending_at(text: str, x1: float) -> Line:
     ws = words(text, 0, 10)
     shift = x1 - ws[-1].x1
     return Line(tuple(replace(w, x0=w.x0 + shift, x1=w.x1 + shift) for w in ws))
-
-
-def hrule(x0: float, x1: float, y: float) -> Rule:
-    return Rule(x0, y, x1, y)
 
 
 # column edges of the built table; text sits 2 pt right of an edge
