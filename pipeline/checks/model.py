@@ -140,16 +140,23 @@ def doc_from_truth(truth: dict) -> DocData:
     return out
 
 
+def check_row(values: dict[str, Any], prov: dict[str, dict]) -> dict:
+    """A record's values (with `page` and `bbox`) and its provenance as one check row; a table figure's
+    `value` is printed where its row is (extraction and the warehouse both read through here)."""
+    row = {**values, "_prov": dict(prov)}
+    if "value_printed" in row:
+        row["_prov"].setdefault("value", {"page": row.get("page"), "bbox": row.get("bbox"),
+                                          "printed": row["value_printed"]})
+    return row
+
+
 def doc_from_extraction(doc) -> DocData:
     """A pipeline.extract.DocumentExtraction as check input."""
     info = doc.info
     out = DocData(doc_key(info.doc_type, info.year, info.committee), info.doc_type, info.year, info.committee)
     for rec in doc.records:
-        row = dict(rec.values())
-        row["page"], row["bbox"] = rec.page, rec.bbox
-        row["_prov"] = {k: {"page": p.page, "bbox": p.bbox, "printed": p.printed} for k, p in rec.provenance.items()}
-        if "value_printed" in row:
-            row["_prov"].setdefault("value", {"page": rec.page, "bbox": rec.bbox, "printed": row["value_printed"]})
+        row = check_row({**rec.values(), "page": rec.page, "bbox": rec.bbox},
+                        {k: {"page": p.page, "bbox": p.bbox, "printed": p.printed} for k, p in rec.provenance.items()})
         out.tables.setdefault(rec.ENTITY, []).append(row)
     return out
 

@@ -15,7 +15,7 @@ from typing import Any, Iterable
 
 import duckdb
 
-from pipeline.checks.model import DocData, Finding, doc_key
+from pipeline.checks.model import DocData, Finding, check_row, doc_key
 from pipeline.checks.rules import CATALOGUE, Rule, run_rules
 from pipeline.records import ENTITIES, Record
 
@@ -168,13 +168,9 @@ def docs_from_warehouse(con: duckdb.DuckDBPyConnection) -> list[DocData]:
     prov = provenance_by_row(con)
 
     def add(doc_id: str, entity: str, row_no: int, row: dict) -> None:
-        if doc_id not in key_of:
-            return
-        row["_prov"] = dict(prov.get((doc_id, entity, row_no), {}))
-        if "value_printed" in row:
-            row["_prov"].setdefault("value", {"page": row.get("page"), "bbox": row.get("bbox"),
-                                              "printed": row["value_printed"]})
-        out[key_of[doc_id]].tables.setdefault(entity, []).append(row)
+        if doc_id in key_of:
+            rows = out[key_of[doc_id]].tables.setdefault(entity, [])
+            rows.append(check_row(row, prov.get((doc_id, entity, row_no), {})))
 
     for entity in ENTITIES:
         if relation_exists(con, entity):
