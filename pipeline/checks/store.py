@@ -50,6 +50,13 @@ class PublishedDoc:
 
 # ----- reading the published state ---------------------------------------------------------------------
 
+def relation_names(con: duckdb.DuckDBPyConnection) -> set[str]:
+    """The tables and views of the main schema (one catalog query for a reader that looks up many)."""
+    return {name for name, in con.execute(
+        "SELECT table_name FROM duckdb_tables() WHERE schema_name = 'main' "
+        "UNION SELECT view_name FROM duckdb_views() WHERE schema_name = 'main'").fetchall()}
+
+
 def relation_exists(con: duckdb.DuckDBPyConnection, name: str) -> bool:
     """Is there a table or view called `name` in the main schema."""
     return con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' AND table_name = ? "
@@ -121,12 +128,13 @@ def provenance_by_row(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, in
     return out
 
 
-def table_rows(con: duckdb.DuckDBPyConnection, entity: str) -> Iterable[tuple[str, int, dict]]:
-    """(doc_id, row_no, row) of an entity's published view; fields without a column come back from `extra`."""
+def table_rows(con: duckdb.DuckDBPyConnection, entity: str, with_extra: bool) -> Iterable[tuple[str, int, dict]]:
+    """(doc_id, row_no, row) of an entity's published view; fields without a column come back from `extra`
+    (`with_extra`: the run table `run_<entity>` that keeps it exists)."""
     run_tbl = f"run_{entity}"
-    extra = "r.extra" if relation_exists(con, run_tbl) else "NULL"
+    extra = "r.extra" if with_extra else "NULL"
     join = f"LEFT JOIN {run_tbl} r ON r.run_id = v.run_id AND r.doc_id = v.doc_id AND r.row_no = v.row_no" \
-        if extra != "NULL" else ""
+        if with_extra else ""
     cur = con.execute(f"SELECT v.*, {extra} AS _extra FROM {entity} v {join} ORDER BY v.doc_id, v.row_no")
     names = [d[0] for d in cur.description]
     for values in cur.fetchall():
@@ -172,11 +180,12 @@ def docs_from_warehouse(con: duckdb.DuckDBPyConnection) -> list[DocData]:
             rows = out[key_of[doc_id]].tables.setdefault(entity, [])
             rows.append(check_row(row, prov.get((doc_id, entity, row_no), {})))
 
+    relations = relation_names(con)
     for entity in ENTITIES:
-        if relation_exists(con, entity):
-            for doc_id, row_no, row in table_rows(con, entity):
+        if entity in relations:
+            for doc_id, row_no, row in table_rows(con, entity, f"run_{entity}" in relations):
                 add(doc_id, entity, row_no, row)
-    if relation_exists(con, "other_records"):
+    if "other_records" in relations:
         for doc_id, entity, row_no, row in other_rows(con):
             add(doc_id, entity, row_no, row)
     return list(out.values())

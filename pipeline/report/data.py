@@ -10,7 +10,7 @@ from decimal import Decimal
 import duckdb
 
 from pipeline.checks.model import SEVERITIES
-from pipeline.checks.store import relation_exists
+from pipeline.checks.store import relation_exists, relation_names
 
 SEVERITY_LABEL = {"error": "Fel", "warning": "Varning", "minor": "Mindre avvikelse", "info": "Information"}
 STATUS_LABEL = {"open": "Öppen", "accepted": "Bekräftad", "dismissed": "Avfärdad"}
@@ -166,14 +166,15 @@ def report_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> list[ReportF
 
 def page_entities(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], Counter]:
     """(doc_id, page) -> {(entity, section label): rows printed on that page}, from every published table."""
+    relations = relation_names(con)
     parts = []
     for entity, label_sql in (("budget_lines", "sheet"), ("accounts", "statement"), ("projects", "list")):
-        if relation_exists(con, entity):
+        if entity in relations:
             parts.append(f"SELECT doc_id, page, '{entity}' AS entity, {label_sql} AS label FROM {entity}")
     for entity in SECTION_LABEL:
-        if entity not in ("budget_lines", "accounts", "projects") and relation_exists(con, entity):
+        if entity not in ("budget_lines", "accounts", "projects") and entity in relations:
             parts.append(f"SELECT doc_id, page, '{entity}' AS entity, NULL AS label FROM {entity}")
-    if relation_exists(con, "other_records"):
+    if "other_records" in relations:
         parts.append("SELECT doc_id, page, entity, NULL AS label FROM other_records")
     out: dict[tuple[str, int], Counter] = defaultdict(Counter)
     if not parts:
