@@ -148,9 +148,8 @@ def as_box(bbox) -> tuple[float, float, float, float] | None:
     return tuple(float(x) for x in bbox) if bbox is not None and len(bbox) == 4 else None  # type: ignore[return-value]
 
 
-def report_findings(con: duckdb.DuckDBPyConnection, run_id: str) -> list[ReportFinding]:
-    """The run's findings with their evidence, most severe first."""
-    titles = dict(con.execute("SELECT rule_id, title FROM rules").fetchall())
+def report_findings(con: duckdb.DuckDBPyConnection, run_id: str, titles: dict[str, str]) -> list[ReportFinding]:
+    """The run's findings with their evidence (rule titles by rule id), most severe first."""
     rows = con.execute("SELECT finding_id, rule_id, severity, doc_id, other_doc_id, entity, entity_key, expected, actual, "
                        "tolerance, message, status, evidence FROM findings WHERE run_id = ? "
                        "ORDER BY rule_id, entity_key, finding_id", [run_id]).fetchall()
@@ -270,9 +269,9 @@ def kaa_by_jobbtorg(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, int], lis
 def load_report_data(con: duckdb.DuckDBPyConnection, run_id: str | None = None) -> ReportData:
     """Read the report's contents from a (read-only) warehouse connection."""
     run = check_run(con, run_id)
-    findings = report_findings(con, run.run_id) if run else []
     rules = {r[0]: (r[1], r[2], r[3]) for r in con.execute(
         "SELECT rule_id, title, description, severity FROM rules ORDER BY rule_id").fetchall()}
+    findings = report_findings(con, run.run_id, {r: v[0] for r, v in rules.items()}) if run else []
     pages = page_entities(con)
     for f in findings:
         f.section = finding_section(f, pages)
