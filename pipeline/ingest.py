@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable
 
 from extractors.pdf import inspect_pdf
 from pipeline import CODE_VERSION
+from pipeline.checks.model import SEVERITIES
 from pipeline.records import Problem, Record
 from pipeline.sources import DOC_TYPES, Hints, plausible_year
 
@@ -492,8 +493,6 @@ def load_plan(plan: Plan, warehouse_path: Path | str, *, extract=None, workers: 
             snap.publish = run.recorded = True
     return run
 
-
-SEVERITIES = ("error", "warning", "minor", "info")
 
 
 def severity_rank(severity: str) -> int:

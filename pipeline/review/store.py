@@ -23,6 +23,7 @@ import duckdb
 from pipeline.checks.model import doc_key  # the logical identity of a document, as the checks name it
 from pipeline.review.diff import (IDENTITY, SPECS, TABLE_ORDER, FieldSource, Row, RowDiff, RowRef, diff_rows,
                                   display, keyed)
+from warehouse.db import quote_ident
 
 SYSTEM = "system"
 DECISIONS = ("accept", "reject", "override")
@@ -34,10 +35,6 @@ class ReviewError(ValueError):
 
 def now_utc() -> datetime:
     return datetime.now(timezone.utc).replace(tzinfo=None)
-
-
-def quote(name: str) -> str:
-    return '"' + name.replace('"', '""') + '"'
 
 
 def pub_table(entity: str) -> str:
@@ -68,7 +65,7 @@ def as_bbox(value: Any) -> tuple | None:
 def rows_from(con: duckdb.DuckDBPyConnection, entity: str, table: str, prov_table: str, where: str,
               params: list[Any]) -> list[Row]:
     """Rows of `table` matching `where` (over its own columns), with their field provenance from `prov_table`."""
-    cur = con.execute(f"SELECT * FROM {quote(table)} WHERE {where} ORDER BY doc_id, row_no", params)
+    cur = con.execute(f"SELECT * FROM {quote_ident(table)} WHERE {where} ORDER BY doc_id, row_no", params)
     names = [d[0] for d in cur.description]
     raw = [dict(zip(names, r)) for r in cur.fetchall()]
     prov: dict[tuple, dict[str, FieldSource]] = {}
@@ -77,7 +74,7 @@ def rows_from(con: duckdb.DuckDBPyConnection, entity: str, table: str, prov_tabl
         keys = "run_id, doc_id, row_no" + (", entity" if other else "")
         for run_id, doc_id, row_no, ent, fld, page, bbox, printed in con.execute(
                 f"SELECT p.run_id, p.doc_id, p.row_no, p.entity, p.field, p.page, p.bbox, p.printed "
-                f"FROM {quote(prov_table)} p JOIN (SELECT {keys} FROM {quote(table)} WHERE {where}) t "
+                f"FROM {quote_ident(prov_table)} p JOIN (SELECT {keys} FROM {quote_ident(table)} WHERE {where}) t "
                 f"USING ({keys})" + ("" if other else " WHERE p.entity = ?"),
                 [*params] + ([] if other else [entity])).fetchall():
             prov.setdefault((run_id, doc_id, row_no, ent if other else None), {})[fld] = FieldSource(
@@ -169,10 +166,10 @@ def publish_baseline(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, k
     """Publish every row of a logical document's first version as it was extracted."""
     n = 0
     for e in TABLE_ORDER:
-        cols = ", ".join(quote(c) for c in columns(con, pub_table(e)))
-        n += con.execute(f"INSERT INTO {quote(pub_table(e))} ({cols}) SELECT {cols} FROM {quote(run_table(e))} "
+        cols = ", ".join(quote_ident(c) for c in columns(con, pub_table(e)))
+        n += con.execute(f"INSERT INTO {quote_ident(pub_table(e))} ({cols}) SELECT {cols} FROM {quote_ident(run_table(e))} "
                          "WHERE run_id = ? AND doc_id = ?", [run_id, doc_id]).fetchone()[0]
-    cols = ", ".join(quote(c) for c in columns(con, "pub_provenance"))
+    cols = ", ".join(quote_ident(c) for c in columns(con, "pub_provenance"))
     con.execute(f"INSERT INTO pub_provenance ({cols}) SELECT {cols} FROM run_provenance WHERE run_id = ? AND doc_id = ?",
                 [run_id, doc_id])
     review = DocumentReview(doc_id, key, "baseline", None, n, 0)
@@ -261,7 +258,7 @@ def delete_matching(con: duckdb.DuckDBPyConnection, table: str, keys: dict[str, 
     cond = " AND ".join(f"s.{c} = t.{c}" for c in match)
     con.register("_review_gone", pa.table(keys))
     try:
-        con.execute(f"DELETE FROM {quote(table)} t WHERE EXISTS (SELECT 1 FROM _review_gone s WHERE {cond})")
+        con.execute(f"DELETE FROM {quote_ident(table)} t WHERE EXISTS (SELECT 1 FROM _review_gone s WHERE {cond})")
     finally:
         con.unregister("_review_gone")
 
@@ -567,7 +564,7 @@ def set_published_value(con: duckdb.DuckDBPyConnection, row: Row, fld: str, valu
     if fld not in columns(con, pub_table(row.entity)):
         raise ReviewError(f"{row.entity} har inget fält {fld!r} (no such field)")
     where, params = row_where(row)
-    con.execute(f"UPDATE {quote(pub_table(row.entity))} SET {quote(fld)} = ? WHERE {where}", [value, *params])
+    con.execute(f"UPDATE {quote_ident(pub_table(row.entity))} SET {quote_ident(fld)} = ? WHERE {where}", [value, *params])
 
 
 def copy_field_from_run(con: duckdb.DuckDBPyConnection, row: Row, fld: str, run_id: str, doc_id: str, row_no: int
