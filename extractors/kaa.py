@@ -43,7 +43,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 
 from extractors.kpis import PlacedLine, content_lines
-from extractors.pages import Box, Page, Word, close_runs, union_box, words_to_phrases
+from extractors.pages import Box, Page, Word, close_runs, mode_size, union_box, words_to_phrases
 from parsers import ParseError, Parsed, normalise_spaces, parse_number
 from parsers.facts import Fact, extract_facts
 from parsers.text import join_prose_lines
@@ -62,8 +62,7 @@ YEARS_BACK = 10  # a KAA report compares with earlier years, but not with ones d
 
 def body_size(lines: list[PlacedLine]) -> float:
     """The prose font size: the most common size of regular (non-bold) words, by number of words."""
-    sizes = Counter(round(w.size, 1) for l in lines for w in l.line.words if not w.bold)
-    return sizes.most_common(1)[0][0] if sizes else 0.0
+    return mode_size(w for l in lines for w in l.line.words if not w.bold)
 
 
 def _wide_gap(line: PlacedLine) -> bool:

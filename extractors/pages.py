@@ -8,6 +8,7 @@ so a bbox is (x0, top, x1, bottom) — the convention of the warehouse's provena
 from __future__ import annotations
 
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
@@ -171,6 +172,12 @@ def words_to_phrases(words: Iterable[Word], ends_phrase: Callable[[Word], bool] 
         else:
             phrases.append([w])
     return phrases
+
+
+def mode_size(words: Iterable[Word]) -> float:
+    """The most common type size of the words (0 when there are none)."""
+    sizes = Counter(round(w.size, 1) for w in words)
+    return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
 def union_box(boxes: Sequence[Box]) -> Box | None:

@@ -10,10 +10,9 @@ extractors.procurement's grid reader; their columns are found by header words.
 from __future__ import annotations
 
 import re
-from collections import Counter
 from dataclasses import dataclass, field
 
-from extractors.pages import Box, Line, Page, union_box
+from extractors.pages import Box, Line, Page, mode_size, union_box
 from extractors.procurement import (GridRow, GridTable, content_lines, join_cell_lines, merge_continuation_rows,
                                     read_ruled_tables, running_line_keys)
 from parsers import ParseError, normalise_spaces, parse_amount, parse_period, project_key
@@ -95,8 +94,7 @@ class TypedLine:
 
 def body_size(lines: list[Line]) -> float:
     """The type size of running text: the most common size of the non-bold words."""
-    sizes = Counter(round(w.size, 1) for ln in lines for w in ln.words if not w.bold)
-    return sizes.most_common(1)[0][0] if sizes else 0.0
+    return mode_size(w for ln in lines for w in ln.words if not w.bold)
 
 
 def _label_split(line: Line) -> int | None:

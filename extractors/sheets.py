@@ -53,7 +53,7 @@ from decimal import Decimal
 from statistics import median
 from typing import Callable, Iterable, Sequence
 
-from extractors.pages import Box, Page, Word, close_runs, union_box, words_to_phrases
+from extractors.pages import Box, Page, Word, close_runs, mode_size, union_box, words_to_phrases
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number
 from parsers.numbers import UNITS
 from parsers.text import join_prose_lines
@@ -272,12 +272,6 @@ def cluster_values(values: Iterable[tuple[float, int]], tolerance: float = 1.0) 
     """(x, line id) pairs clustered by x: each cluster's median x and the set of lines that support it."""
     return [(median(x for x, _ in run), {line_id for _, line_id in run})
             for run in close_runs(values, tolerance, key=lambda v: v[0])]
-
-
-def mode_size(words: Iterable[Word]) -> float:
-    """The most common type size of the words (0 when there are none)."""
-    sizes = Counter(round(w.size, 1) for w in words)
-    return sizes.most_common(1)[0][0] if sizes else 0.0
 
 
 def table_type_size(pages: Sequence[Page]) -> float:
