@@ -6,7 +6,7 @@ network, hybrid; the `ml` flavor needs a downloaded model and is left out). Ever
 (page, box, text); a truth cell (a value the truth file has, with its page, box and printed string) is read
 right when a cell whose box holds the centre of the truth's box has the same text — whitespace ignored, and
 figures compared as Decimal from the printed string. A row is exact when all its truth cells are right.
-`--pages` times `read_pages` with pdfium for text-only pages against pdfplumber for every page.
+`--pages` times `read_pages` through pdfium (every page it can read) against pdfplumber for every page.
 """
 from __future__ import annotations
 
@@ -361,7 +361,7 @@ def format_table(results: list[tuple[str, str, Score]]) -> str:
 
 
 def time_read_pages(repeat: int) -> str:
-    """CPU seconds `read_pages` takes on each sample, pdfplumber for every page against pdfium for text-only pages."""
+    """CPU seconds `read_pages` takes on each sample, pdfplumber for every page against pdfium where it can."""
     from extractors.pages import read_pages
 
     lines = [f"read_pages, CPU seconds, best of {repeat}:"]
@@ -374,7 +374,7 @@ def time_read_pages(repeat: int) -> str:
                 read_pages(path, text_reader=reader)
                 runs.append(time.process_time() - started)
             best[reader] = min(runs)
-        lines.append(f"  {path.name}: pdfplumber {best['pdfplumber']:.2f}s, auto (pdfium for text-only pages) "
+        lines.append(f"  {path.name}: pdfplumber {best['pdfplumber']:.2f}s, auto (pdfium where it can) "
                      f"{best['auto']:.2f}s = {best['auto'] / best['pdfplumber']:.0%}")
     return "\n".join(lines)
 

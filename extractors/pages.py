@@ -1,8 +1,10 @@
 """The page model every extractor reads: words with boxes and fonts, rules, and filled rectangles.
 
-Built once per page (one pass over the PDF); extractors never open the PDF again. Pages that draw only text
-are read through pypdfium2 (`extractors/pdfium_text.py`: the same words, ~4× faster), every other page
-through pdfplumber (rules and fills). Coordinates are PDF points with a top-left origin (pdfplumber's `top`),
+Built once per page (one pass over the PDF); extractors never open the PDF again. Pages are read through
+pypdfium2 — characters in `extractors/pdfium_text.py`, lines and rectangles in `extractors/pdfium_paths.py` —
+giving pdfplumber's words, rules and fills without interpreting the content stream in Python (~4× faster); a
+page pdfium cannot read the way pdfminer does (form XObjects, rotated text, unknown widths) is read through
+pdfplumber. Coordinates are PDF points with a top-left origin (pdfplumber's `top`),
 so a bbox is (x0, top, x1, bottom) — the convention of the warehouse's provenance columns.
 """
 from __future__ import annotations
@@ -232,41 +234,79 @@ def chars_to_words(chars: Iterable[dict]) -> list[Word]:
     return word_dicts_to_words(WordExtractor(**WORD_OPTIONS).extract_words(canonical_chars(chars)))
 
 
+def line_to_rule(x0: float, top: float, x1: float, bottom: float) -> Rule:
+    """A drawn line segment (pdfminer's LTLine) as a rule, whatever its direction."""
+    return Rule(x0, top, x1, bottom)
+
+
+def rect_to_rule_or_fill(box: Box, filled: bool, colour: tuple[float, float, float] | None) -> Rule | Fill | None:
+    """A rectangle (pdfminer's LTRect) as the page model sees it: thin (≤ 1.5 pt across, > 3 pt long) is a rule,
+    filled with a known colour is a fill, anything else (an outline box) is left out."""
+    x0, top, x1, bottom = box
+    w, h = x1 - x0, bottom - top
+    if min(w, h) <= 1.5 and max(w, h) > 3:
+        return Rule(x0, top, x1, bottom)
+    if filled and colour is not None:
+        return Fill(x0, top, x1, bottom, colour)
+    return None
+
+
+def shapes_to_rules_and_fills(lines: Iterable[Box], rects: Iterable[tuple[Box, bool, tuple | None]]
+                              ) -> tuple[list[Rule], list[Fill]]:
+    """Lines and rectangles (top-left boxes, content order) as the page's rules and fills: the lines' rules
+    first, then the rectangles' — the same order from both page sources."""
+    rules = [line_to_rule(*box) for box in lines]
+    fills: list[Fill] = []
+    for box, filled, colour in rects:
+        shape = rect_to_rule_or_fill(box, filled, colour)
+        if isinstance(shape, Rule):
+            rules.append(shape)
+        elif shape is not None:
+            fills.append(shape)
+    return rules, fills
+
+
 def plumber_page_to_page(p, number: int) -> Page:
     """Turn one pdfplumber page into the page model."""
-    words = chars_to_words(p.chars)
-    rules: list[Rule] = []
-    fills: list[Fill] = []
-    for ln in p.lines:
-        rules.append(Rule(float(ln["x0"]), float(ln["top"]), float(ln["x1"]), float(ln["bottom"])))
-    for r in p.rects:
-        w, h = float(r["x1"]) - float(r["x0"]), float(r["bottom"]) - float(r["top"])
-        if min(w, h) <= 1.5 and max(w, h) > 3:
-            rules.append(Rule(float(r["x0"]), float(r["top"]), float(r["x1"]), float(r["bottom"])))
-        elif r.get("fill"):
-            colour = _colour(r.get("non_stroking_color"))
-            if colour is not None:
-                fills.append(Fill(float(r["x0"]), float(r["top"]), float(r["x1"]), float(r["bottom"]), colour))
-    return Page(number, float(p.width), float(p.height), words, rules, fills)
+    def box(o: dict) -> Box:
+        return (float(o["x0"]), float(o["top"]), float(o["x1"]), float(o["bottom"]))
+
+    rules, fills = shapes_to_rules_and_fills(
+        (box(ln) for ln in p.lines),
+        ((box(r), bool(r.get("fill")), _colour(r.get("non_stroking_color"))) for r in p.rects))
+    return Page(number, float(p.width), float(p.height), chars_to_words(p.chars), rules, fills)
 
 
-def pdfium_text_page(page, p, number: int, font_cache: dict) -> Page | None:
-    """The page model of a page that draws only text, from pdfium's characters (`page`: a pypdfium2 page, `p`:
-    the same pdfplumber page, not parsed); None when the page needs pdfplumber (rules, fills, unusual text)."""
-    from extractors.pdfium_text import page_fonts, page_geometry_is_plain, page_is_text_only, pdfium_chars
+def pdfium_page_to_page(page, p, number: int, font_cache: dict) -> Page | None:
+    """The page model from pdfium: its characters (given pdfminer's boxes) and its painted lines and rectangles
+    (classified as pdfminer would). `page`: a pypdfium2 page; `p`: the same pdfplumber page, whose content stream
+    is never interpreted — only its font dictionaries are read. None when the page needs pdfplumber (form
+    XObjects, rotated or unusual text, unknown widths; see extractors/pdfium_text.py and pdfium_paths.py)."""
+    from extractors.pdfium_paths import page_shapes
+    from extractors.pdfium_text import page_fonts, page_geometry_is_plain, pdfium_chars
 
-    if not (page_is_text_only(page) and page_geometry_is_plain(page)):
+    if not page_geometry_is_plain(page):
         return None
+    shapes = page_shapes(page)
+    if shapes is None:
+        return None
+    height = float(p.height)
     fonts = page_fonts(p.page_obj.resources, font_cache)
-    chars = pdfium_chars(page, fonts, float(p.height)) if fonts is not None else None
+    chars = pdfium_chars(page, fonts, height) if fonts is not None else None
     if chars is None:
         return None
-    return Page(number, float(p.width), float(p.height), chars_to_words(chars))
+
+    def box(s) -> Box:
+        return (s.x0, height - s.y1, s.x1, height - s.y0)
+
+    rules, fills = shapes_to_rules_and_fills((box(s) for s in shapes if s.kind == "line"),
+                                             ((box(s), s.fill, s.colour) for s in shapes if s.kind == "rect"))
+    return Page(number, float(p.width), height, chars_to_words(chars), rules, fills)
 
 
 def read_pages(path: Path | str, numbers: Iterable[int] | None = None, text_reader: str = "auto") -> list[Page]:
     """The page model of every page (or of the given 1-based page numbers). `text_reader="auto"` reads pages
-    that draw only text through pdfium (same words, faster); "pdfplumber" reads every page with pdfplumber."""
+    through pdfium where it can (same page model, faster); "pdfplumber" reads every page with pdfplumber."""
     import pdfplumber
     import pypdfium2 as pdfium
 
@@ -288,7 +328,7 @@ def read_pages(path: Path | str, numbers: Iterable[int] | None = None, text_read
                 if doc is not None:
                     pdfium_page = doc[i - 1]
                     try:
-                        page = pdfium_text_page(pdfium_page, p, i, font_cache)
+                        page = pdfium_page_to_page(pdfium_page, p, i, font_cache)
                     finally:
                         pdfium_page.close()
                 out.append(page or plumber_page_to_page(p, i))

@@ -1,14 +1,14 @@
-"""Words of text-only pages read through pypdfium2: the same words as pdfplumber, several times faster.
+"""Characters of a page read through pypdfium2: the same words as pdfplumber, several times faster.
 
-pdfplumber interprets every page's content stream with pdfminer, in Python; pdfium does it in C. A page that
-draws only text (and images) has no rules or fills for the page model, so its words are all we need: we take
+pdfplumber interprets every page's content stream with pdfminer, in Python; pdfium does it in C. We take
 pdfium's characters, give each the box pdfminer would (origin, advance, font descent, font size) and group
-them with pdfplumber's own WordExtractor. pdfium truncates the font's /Widths to whole units (up to 1/1000 em
-per character, which adds up to ~0.8 pt along a line) and has its own descent for the standard 14 fonts, so
-advances and descents come from the PDF's font dictionaries as pdfminer reads them from the page's resources
-(cheap: no content stream is interpreted). Anything unusual —
-rotation, skewed or mirrored text, an offset media box, form XObjects, paths, Type 3 fonts, a character whose
-width is unknown or ambiguous — returns None and the caller reads the page with pdfplumber.
+them with pdfplumber's own WordExtractor (the page's rules and fills come from pdfium too:
+extractors/pdfium_paths.py). pdfium truncates the font's /Widths to whole units (up to 1/1000 em per character,
+which adds up to ~0.8 pt along a line) and has its own descent for the standard 14 fonts, so advances and
+descents come from the PDF's font dictionaries as pdfminer reads them from the page's resources (cheap: no
+content stream is interpreted). Anything unusual — rotation, skewed or mirrored text, an offset media box,
+Type 3 fonts, a character whose width is unknown or ambiguous — returns None and the caller reads the page
+with pdfplumber.
 """
 from __future__ import annotations
 
@@ -21,7 +21,6 @@ import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
-TEXT_ONLY_OBJECT_TYPES = frozenset({raw.FPDF_PAGEOBJ_TEXT, raw.FPDF_PAGEOBJ_IMAGE})
 # pdfium reports a hyphen it takes for a line-end hyphenation as U+0002 (per character) or U+FFFE (in its text)
 PDFIUM_HYPHENS = frozenset({0x02, 0xFFFE})
 
@@ -53,15 +52,6 @@ class TextRun:
 def font_name(raw_name: str) -> str:
     """The PostScript font name without its subset tag ('ABCDEF+DejaVuSans-Bold' → 'DejaVuSans-Bold')."""
     return SUBSET_TAG.sub("", raw_name)
-
-
-def page_is_text_only(page: pdfium.PdfPage) -> bool:
-    """True when the page draws nothing but text and images: no paths (rules, fills), shadings or forms."""
-    handle = page.raw
-    for i in range(raw.FPDFPage_CountObjects(handle)):
-        if raw.FPDFPageObj_GetType(raw.FPDFPage_GetObject(handle, i)) not in TEXT_ONLY_OBJECT_TYPES:
-            return False
-    return True
 
 
 def page_geometry_is_plain(page: pdfium.PdfPage) -> bool:

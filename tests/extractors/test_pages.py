@@ -1,27 +1,21 @@
-"""The page model: text-only pages read through pdfium give pdfplumber's words; every other page stays pdfplumber's."""
+"""The page model: pages read through pdfium give pdfplumber's words, rules and fills; pages pdfium cannot read
+the way pdfminer does (rotated text, form XObjects, unknown widths) stay pdfplumber's."""
 from __future__ import annotations
 
 from pathlib import Path
 
-import pypdfium2 as pdfium
 import pytest
 
 from extractors import pages as pages_module
 from extractors.pages import Page, read_pages
-from extractors.pdfium_text import font_name, page_is_text_only
+from extractors.pdfium_text import font_name
 from tests.conftest import SAMPLES, make_text_pdf
 
 # the agreed bound is 0.5 pt; pdfium gives 0.004 pt on the samples, so a tighter bound catches a returning drift
 BOX_TOLERANCE = 0.05
-
-
-def text_only_numbers(path: Path) -> list[int]:
-    """1-based numbers of the pages that draw only text, by pdfium's object listing."""
-    pdf = pdfium.PdfDocument(str(path))
-    try:
-        return [i for i, page in enumerate(pdf, start=1) if page_is_text_only(page)]
-    finally:
-        pdf.close()
+# pdfium keeps path points as 32-bit floats: ~1e-5 pt from pdfminer's doubles
+RULE_TOLERANCE = 0.001
+COLOUR_TOLERANCE = 1 / 255 + 1e-9
 
 
 def word_differences(got: Page, want: Page) -> list[str]:
@@ -36,30 +30,44 @@ def word_differences(got: Page, want: Page) -> list[str]:
     return out
 
 
+def shape_differences(got: Page, want: Page) -> list[str]:
+    """Where two pages' rules or fills differ: count, order, an edge off by more than RULE_TOLERANCE, a colour
+    channel off by more than one step of 255."""
+    out = []
+    for kind in ("rules", "fills"):
+        a_all, b_all = getattr(got, kind), getattr(want, kind)
+        if len(a_all) != len(b_all):
+            out.append(f"page {want.number}: {len(a_all)} {kind}, want {len(b_all)}")
+            continue
+        for a, b in zip(a_all, b_all):
+            edges = max(abs(a.x0 - b.x0), abs(a.top - b.top), abs(a.x1 - b.x1), abs(a.bottom - b.bottom))
+            colour = max((abs(x - y) for x, y in zip(a.colour, b.colour)), default=0.0) if kind == "fills" else 0.0
+            if edges > RULE_TOLERANCE or colour > COLOUR_TOLERANCE:
+                out.append(f"page {want.number}: {a} vs {b}")
+    return out
+
+
+def page_differences(got: Page, want: Page) -> list[str]:
+    if (got.number, got.width, got.height) != (want.number, want.width, want.height):
+        return [f"page {want.number}: {got.number} {got.width}×{got.height} vs {want.width}×{want.height}"]
+    return word_differences(got, want) + shape_differences(got, want)
+
+
 def no_pdfplumber(p, number):
     raise AssertionError(f"page {number} was read with pdfplumber")
 
 
-@pytest.mark.parametrize("stem, text_pages, min_words", [("amn-vp-2022", 31, 8000), ("amn-vb-2022", 42, 12000)])
-def test_text_pages_of_the_samples_read_through_pdfium_give_pdfplumbers_words(stem, text_pages, min_words, monkeypatch):
+@pytest.mark.parametrize("stem, pages, min_rules, min_fills", [("amn-vp-2022", 59, 1500, 25), ("amn-vb-2022", 87, 1700, 2)])
+def test_every_page_of_the_samples_comes_through_pdfium_as_pdfplumber_reads_it(stem, pages, min_rules, min_fills,
+                                                                                monkeypatch):
     path = SAMPLES / "pdfs" / f"{stem}.pdf"
-    numbers = text_only_numbers(path)
-    assert len(numbers) == text_pages
-    want = read_pages(path, numbers, text_reader="pdfplumber")
-    with monkeypatch.context() as m:  # every text-only page must come through pdfium
+    want = read_pages(path, text_reader="pdfplumber")
+    with monkeypatch.context() as m:  # ruled grids, the risk matrix's coloured cells: no page needs pdfplumber
         m.setattr(pages_module, "plumber_page_to_page", no_pdfplumber)
-        got = read_pages(path, numbers)
-    assert [p.number for p in got] == numbers
-    assert sum(len(p.words) for p in got) > min_words
-    assert [d for g, w in zip(got, want) for d in word_differences(g, w)] == []
-    assert all((g.width, g.height, g.rules, g.fills) == (w.width, w.height, [], []) for g, w in zip(got, want))
-
-
-def test_pages_with_rules_and_fills_are_pdfplumbers_own():
-    path = SAMPLES / "pdfs" / "amn-vp-2022.pdf"
-    got = read_pages(path, [13, 14])  # the risk matrix (coloured cells) and the VoR (ruled grid)
-    assert got == read_pages(path, [13, 14], text_reader="pdfplumber")
-    assert got[0].fills and got[1].rules
+        got = read_pages(path)
+    assert len(got) == pages
+    assert sum(len(p.rules) for p in got) > min_rules and sum(len(p.fills) for p in got) >= min_fills
+    assert [d for g, w in zip(got, want) for d in page_differences(g, w)] == []
 
 
 def test_a_standard_font_page_through_pdfium(tmp_path: Path, monkeypatch):
@@ -80,7 +88,7 @@ def test_a_character_the_two_parsers_decode_differently_falls_back(tmp_path: Pat
     assert [(w.text, w.font) for w in got[0].words][-2:] == [("-", "Symbol"), ("168,3", "Helvetica")]
 
 
-def test_rotated_text_and_drawn_rules_fall_back_to_pdfplumber(tmp_path: Path):
+def test_rotated_text_falls_back_to_pdfplumber_and_a_drawn_rule_does_not(tmp_path: Path):
     from reportlab.pdfgen.canvas import Canvas
 
     path = tmp_path / "mixed.pdf"
@@ -92,12 +100,18 @@ def test_rotated_text_and_drawn_rules_fall_back_to_pdfplumber(tmp_path: Path):
     c.drawString(0, 0, "Roterad rubrik")
     c.restoreState()
     c.showPage()
-    c.drawString(72, 800, "Tabell med linje")  # page 2: a rule
+    c.drawString(72, 800, "Tabell med linje")  # page 2: a rule, read through pdfium
     c.line(72, 790, 500, 790)
     c.showPage()
     c.save()
-    assert text_only_numbers(path) == [1]
-    assert read_pages(path) == read_pages(path, text_reader="pdfplumber")
+    want = read_pages(path, text_reader="pdfplumber")
+    seen = []
+    with pytest.MonkeyPatch.context() as m:
+        m.setattr(pages_module, "plumber_page_to_page",
+                  lambda p, number: seen.append(number) or want[number - 1])
+        got = read_pages(path)
+    assert seen == [1]
+    assert got[0] == want[0] and page_differences(got[1], want[1]) == [] and len(got[1].rules) == 1
 
 
 def test_subset_tags_are_dropped_from_font_names():
