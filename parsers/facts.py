@@ -154,6 +154,7 @@ _FIGURE = re.compile(
     rf"(?:(?P<sp>{_SPACE}?)(?P<pct>%|procent\b))?")
 _RANGE = re.compile(rf"(?<![0-9,.])(?P<a>[0-9]+){_SPACE}?[-–]{_SPACE}?(?P<b>[0-9]+)(?![0-9])")
 _YEAR = re.compile(r"^(19|20)[0-9]{2}$")
+_DIGIT = re.compile(r"[0-9]")  # every figure, year and range above holds one
 
 
 # ----- internal types -----------------------------------------------------------------------------
@@ -241,9 +242,10 @@ def _matcher() -> Matcher:
 
 
 def _parse(text: str) -> Doc:
-    """Tokenize, split sentences and lemmatize; lemmas are looked up lower-case ('Antalet' -> 'antal')."""
+    """Tokenize, split sentences and lemmatize; lemmas are looked up lower-case ('Antalet' -> 'antal').
+    The pipeline's own lemmatizer (which looks up the text as printed) is skipped: every lemma is set here."""
     nlp = _nlp()
-    doc = nlp(text)
+    doc = nlp(text, disable=["lemmatizer"])
     table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
     for tok in doc:
         tok.lemma_ = table.get(tok.lower_, tok.lower_)
@@ -900,6 +902,7 @@ def _sentence_facts(s: _Sent, topic: str | None, default_year: int | None) -> tu
     return [f for f in facts if f is not None], missed
 
 
+@lru_cache(maxsize=256)
 def _context_topic(context: str) -> str | None:
     """The programme a heading names ('7.2 Inskrivna vid Aim, samt resultat' -> 'aim')."""
     if not context.strip():
@@ -913,8 +916,8 @@ def extract_facts(text: str, default_year: int | None = None, context: str = "")
 
     `default_year` is the report year (for figures whose sentence names none); `context` is the heading
     the text sits under, which may name the programme (Aim, Ungvux, Studiesluss) the figures belong to."""
-    if not isinstance(text, str) or not text.strip():
-        return FactResult([], [])
+    if not isinstance(text, str) or not _DIGIT.search(text):
+        return FactResult([], [])  # no figure, year or range to read (each needs a digit): no fact, nothing unmatched
     doc = _parse(text)
     cues = _cues(doc)
     figures, years, out_of_scope = _scan(doc, {c.start for c in cues if c.kind == "group"})
