@@ -16,6 +16,7 @@ import ctypes
 import math
 import re
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
@@ -139,22 +140,28 @@ def _text_run(textpage, index: int, obj) -> TextRun:
                    font_size.value * matrix.d / 1000, upright)
 
 
-def _text_object_address():
-    """FPDFText_GetTextObject returning the object's address as an int (a private copy of the C function, so
-    pypdfium2's own typed binding is untouched): a cheap key for grouping characters by text object. Should
-    pypdfium2's internals move, the typed binding and a cast do the same, three times slower."""
+def _private_binding(name: str, argtypes: list, restype, fallback):
+    """A private copy of one pdfium C function with plain ctypes argument types (pypdfium2's own typed binding is
+    untouched): per-character calls without pypdfium2's pointer-type checks. Should pypdfium2's internals move,
+    `fallback` (the typed binding, a few times slower) does the same."""
     try:
         import pypdfium2_raw
 
-        fn = pypdfium2_raw.bindings._libs["pdfium"]["FPDFText_GetTextObject"]
-        fn.argtypes = [raw.FPDF_TEXTPAGE, ctypes.c_int]
-        fn.restype = ctypes.c_void_p
+        fn = pypdfium2_raw.bindings._libs["pdfium"][name]  # indexing a CDLL by name makes a new function object
+        fn.argtypes = argtypes
+        fn.restype = restype
         return fn
     except (ImportError, AttributeError, KeyError, TypeError):
-        return lambda textpage, index: ctypes.cast(raw.FPDFText_GetTextObject(textpage, index), ctypes.c_void_p).value
+        return fallback
 
 
-_object_address = _text_object_address()
+# the object's address as an int: a cheap key for grouping characters by text object (0: pdfium made the char)
+_object_address = _private_binding(
+    "FPDFText_GetTextObject", [raw.FPDF_TEXTPAGE, ctypes.c_int], ctypes.c_void_p,
+    lambda textpage, index: ctypes.cast(raw.FPDFText_GetTextObject(textpage, index), ctypes.c_void_p).value)
+_char_origin = _private_binding(
+    "FPDFText_GetCharOrigin", [raw.FPDF_TEXTPAGE, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int,
+    lambda textpage, index, x, y: raw.FPDFText_GetCharOrigin(textpage, index, x._obj, y._obj))
 
 
 def page_unicode(textpage, count: int) -> list[int]:
@@ -167,45 +174,64 @@ def page_unicode(textpage, count: int) -> list[int]:
     return list(units)
 
 
-def pdfium_chars(page: pdfium.PdfPage, fonts: PageFonts, height: float | None = None) -> list[dict] | None:
-    """The page's characters as pdfplumber-style dicts (text, x0, x1, top, bottom, fontname, size), in content
-    order, with pdfminer's boxes (`height`: the page height as pdfminer reads it); None when some text is not
-    upright or some advance is not known exactly."""
+class Char(NamedTuple):
+    """One printed character with pdfminer's box (top-left origin), its font (no subset tag) and size."""
+
+    text: str
+    x0: float
+    x1: float
+    top: float
+    bottom: float
+    font: str
+    size: float
+
+
+def pdfium_chars(page: pdfium.PdfPage, fonts: PageFonts, height: float | None = None) -> list[Char] | None:
+    """The page's characters in content order, with pdfminer's boxes (`height`: the page height as pdfminer
+    reads it); None when some text is not upright, some advance is not known exactly, or a character has no
+    text object that pdfium did not make up itself."""
     height = page.get_height() if height is None else height
     textpage = page.get_textpage()
     tp = textpage.raw
     runs: dict[int, TextRun] = {}
     origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
-    chars: list[dict] = []
+    px, py = ctypes.byref(origin_x), ctypes.byref(origin_y)
+    chars: list[Char] = []
     current, drift = None, 0.0  # pdfium's accumulated advance error inside the current text object
+    font = widths = None
+    size = advance_scale = descent_offset = 0.0
     try:
         count = raw.FPDFText_CountChars(tp)
         codes = page_unicode(tp, count)
         for i in range(count):
-            if raw.FPDFText_IsGenerated(tp, i) != 0:  # pdfium's synthetic spaces and line breaks
-                continue
-            key = _object_address(tp, i) or 0
-            run = runs.get(key)
-            if run is None:
-                run = runs[key] = _text_run(tp, i, raw.FPDFText_GetTextObject(tp, i))
-                if not run.upright:
-                    return None
+            key = _object_address(tp, i)
+            if not key:
+                if raw.FPDFText_IsGenerated(tp, i) != 0:  # pdfium's synthetic spaces and line breaks
+                    continue
+                return None
             if key != current:
+                run = runs.get(key)
+                if run is None:
+                    run = runs[key] = _text_run(tp, i, raw.FPDFText_GetTextObject(tp, i))
+                    if not run.upright:
+                        return None
+                metrics = fonts.get(run.font)
+                if metrics is None or metrics.descent is None:
+                    return None
                 current, drift = key, 0.0
+                font, size, advance_scale, widths = run.font, run.size, run.advance_scale, metrics.widths
+                descent_offset = metrics.descent * run.rise_scale
             code = codes[i]
             text = "-" if code in PDFIUM_HYPHENS else chr(code)
-            metrics = fonts.get(run.font)
-            width = metrics.widths.get(text) if metrics is not None else None
-            if width is None or metrics.descent is None:
+            width = widths.get(text)
+            if width is None:
                 return None
-            raw.FPDFText_GetCharOrigin(tp, i, origin_x, origin_y)
+            _char_origin(tp, i, px, py)
             x0 = origin_x.value + drift
-            advance = width * run.advance_scale
-            drift += (width - math.trunc(width)) * run.advance_scale  # pdfium advanced by the truncated width
-            bottom_y = origin_y.value + metrics.descent * run.rise_scale
-            top = height - (bottom_y + run.size)
-            chars.append({"text": text, "x0": x0, "x1": x0 + advance, "top": top, "bottom": height - bottom_y,
-                          "doctop": top, "upright": True, "fontname": run.font, "size": run.size})
+            drift += (width - math.trunc(width)) * advance_scale  # pdfium advanced by the truncated width
+            bottom_y = origin_y.value + descent_offset
+            chars.append(Char(text, x0, x0 + width * advance_scale, height - (bottom_y + size), height - bottom_y,
+                              font, size))
     finally:
         textpage.close()
     return chars

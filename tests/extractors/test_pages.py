@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from extractors import pages as pages_module
-from extractors.pages import Page, read_pages
+from extractors.pages import Page, chars_to_words, read_pages, upright_chars_to_words
+from extractors.pdfium_text import Char
 from extractors.pdfium_text import font_name
 from tests.conftest import SAMPLES, make_text_pdf
 
@@ -123,3 +124,47 @@ def test_subset_tags_are_dropped_from_font_names():
 def test_an_unknown_text_reader_is_refused():
     with pytest.raises(ValueError, match="text_reader"):
         read_pages(SAMPLES / "pdfs" / "amn-vp-2022.pdf", [1], text_reader="camelot")
+
+
+def plumber_words(chars) -> list:
+    """pdfplumber's own WordExtractor over the same characters (as its dicts)."""
+    return chars_to_words([{"text": c.text, "x0": c.x0, "x1": c.x1, "top": c.top, "bottom": c.bottom,
+                            "doctop": c.top, "upright": True, "fontname": c.font, "size": c.size} for c in chars])
+
+
+@pytest.mark.parametrize("stem", ["amn-vp-2022", "amn-vb-2022"])
+def test_characters_become_the_words_pdfplumbers_word_extractor_makes(stem):
+    import pdfplumber
+    import pypdfium2 as pdfium
+
+    from extractors.pdfium_text import page_fonts, pdfium_chars
+
+    path = SAMPLES / "pdfs" / f"{stem}.pdf"
+    doc, cache, compared = pdfium.PdfDocument(str(path)), {}, 0
+    try:
+        with pdfplumber.open(str(path)) as pdf:
+            for i, p in enumerate(pdf.pages):
+                chars = pdfium_chars(doc[i], page_fonts(p.page_obj.resources, cache), float(p.height))
+                assert upright_chars_to_words(chars) == plumber_words(chars), f"page {i + 1}"
+                compared += len(chars)
+    finally:
+        doc.close()
+    assert compared > 100_000
+
+
+def test_word_grouping_edge_cases_match_pdfplumber():
+    def c(text, x0, top, font="F", size=10.0, width=5.0):
+        return Char(text, x0, x0 + width, top, top + size, font, size)
+
+    chars = [
+        c("A", 10, 100), c("b", 15, 100.4), c(" ", 20, 100), c("c", 25, 100),  # a blank ends a word
+        c("d", 31.4, 100), c("e", 38, 100),  # 1.4 pt gap joins, 1.6 pt gap splits
+        c("ﬁ", 43, 100), c("x", 48, 100, font="G"),  # a ligature; a font change starts a new run
+        c("y", 60, 101.9), c("z", 65, 103.8), c("w", 70, 105.7),  # tops chaining within 2 pt: one line
+        c("q", 10, 120), c("p", 9, 120, width=3),  # right to left: sorted by x0
+        c("o", 100, 140), c("n", 101, 140),  # overlapping characters stay one word
+        c("m", 30, 160, size=8.0), c("l", 35, 160),  # a size change is a run boundary
+    ]
+    got = upright_chars_to_words(chars)
+    assert got == plumber_words(chars)
+    assert [w.text for w in got][:4] == ["Ab", "cd", "efi", "x"]
