@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import replace
 from pathlib import Path
 
-from extractors.classify import classify_document, segment_pages
+from extractors.classify import COMPILED_SIGNATURES, body_text, classify_document, required_text, segment_pages
 from extractors.pages import read_pages
 from tests.conftest import make_text_pdf
 
@@ -59,3 +59,18 @@ def test_unknown_pages_inside_a_document_are_recorded_with_their_first_line(samp
     shifted = [replace(p, number=p.number + 1) for p in pages[:3]]  # copies: the corpus is shared
     seg = segment_pages([stranger] + shifted, "VP")
     assert seg.pages[1] == "unrecognised" and seg.unrecognised == [(1, "Kallelse till årsstämma")]
+
+
+def test_required_text_is_plain_text_every_match_holds():
+    assert required_text(r"\bib 20\d{4}") == "ib 20"
+    assert required_text(r"^\d mycket sannolikt") == " mycket sannolikt"
+    assert required_text(r"verksamhetens (intäkter|kostnader)") == "verksamhetens "
+    assert required_text(r"täljare|nämnare") == ""  # no text common to both branches
+
+
+def test_signature_guard_never_changes_a_match(sample_corpus):
+    texts = [body_text(p).lower() for _, _, _, pages in sample_corpus.docs for p in pages]
+    texts += ["ikp", "ett ikp-möte", "2 mycket sannolikt\nx", "täljare", "ib 2021\n"]
+    for signatures in COMPILED_SIGNATURES.values():
+        for s in signatures:
+            assert [s.found_in(t) for t in texts] == [s.regex.search(t) is not None for t in texts], s.regex.pattern
