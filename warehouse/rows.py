@@ -16,6 +16,7 @@ import json
 import re
 from dataclasses import asdict, dataclass, field, is_dataclass
 from decimal import Decimal, InvalidOperation
+from functools import lru_cache
 from typing import Any, Callable, Iterable
 
 from pipeline.records import Problem, Provenance, Record
@@ -197,24 +198,82 @@ class DocumentRows:
         self.tables.setdefault(table, []).append(row)
 
 
-def fit_row(table: str, columns: dict[str, Column], values: dict[str, Any]) -> tuple[dict, dict, list[str]]:
-    """(row for the table's columns, rejected values, reasons): each value fitted and checked, unfit ones NULL."""
+Fitter = Callable[[Any], Any]
+
+
+def column_fitter(table: str, col: Column) -> Fitter:
+    """`fit` and the column's CHECK as one function of a value (fitted value, or Unfit), with fast paths for the
+    types extraction gives almost always (text as str, integers as int, boxes as four floats, exact money) that
+    return exactly what `fit` returns for them."""
+    check = check_for(table, col.name)
+    type_name = col.type
+    t = type_name.upper()
+    decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", t)
+    precision, scale = (int(decimal.group(1)), int(decimal.group(2))) if decimal else (0, 0)
+
+    def checked(v: Any) -> Any:
+        if v is not None and check is not None and not check.test(v):
+            raise Unfit(f"{v!r} breaks the rule: {check.says}")
+        return v
+
+    exact_type = str if t == "VARCHAR" else int if t == "INTEGER" else None
+
+    def fitter(value: Any) -> Any:
+        if value is None:
+            return None
+        if type(value) is exact_type:  # what fit() returns unchanged
+            return checked(value)
+        if decimal:
+            return checked(fit_decimal(value, precision, scale))
+        if t == "DOUBLE[4]" and type(value) is tuple and len(value) == 4:
+            x0, top, x1, bottom = value
+            if type(x0) is float and type(top) is float and type(x1) is float and type(bottom) is float:
+                return checked(value)  # = fit_bbox(value): already four floats
+        return checked(fit(value, type_name))
+    return fitter
+
+
+@dataclass(frozen=True)
+class TableFit:
+    """How values are fitted into one table: a fitter per column, and the NOT NULL columns a record must fill."""
+
+    table: str
+    columns: dict[str, Column]
+    fitters: dict[str, Fitter]
+    required: tuple[str, ...]
+
+
+@lru_cache(maxsize=256)
+def _table_fit(table: str, columns: tuple[Column, ...]) -> TableFit:
+    cols = {c.name: c for c in columns}
+    return TableFit(table, cols, {c.name: column_fitter(table, c) for c in columns},
+                    tuple(c.name for c in columns if not c.nullable and c.name not in COMMON_COLUMNS))
+
+
+def table_fit(table: str, columns: dict[str, Column]) -> TableFit:
+    """The (cached) TableFit of `table` with `columns` as the database describes them."""
+    return _table_fit(table, tuple(columns.values()))
+
+
+def fit_values(fitters: dict[str, Fitter], values: dict[str, Any]) -> tuple[dict, dict, list[str]]:
+    """(row, rejected values, reasons): each value through its column's fitter, unfit ones NULL."""
     row: dict[str, Any] = {}
     rejected: dict[str, Any] = {}
     reasons: list[str] = []
     for name, value in values.items():
-        col = columns[name]
+        fitter = fitters[name]
         try:
-            v = fit(value, col.type)
-            check = check_for(table, name)
-            if v is not None and check is not None and not check.test(v):
-                raise Unfit(f"{v!r} breaks the rule: {check.says}")
+            row[name] = fitter(value)
         except Unfit as exc:
             rejected[name] = value
             reasons.append(f"{name}: {exc}")
-            v = None
-        row[name] = v
+            row[name] = None
     return row, rejected, reasons
+
+
+def fit_row(table: str, columns: dict[str, Column], values: dict[str, Any]) -> tuple[dict, dict, list[str]]:
+    """(row for the table's columns, rejected values, reasons): each value fitted and checked, unfit ones NULL."""
+    return fit_values(table_fit(table, columns).fitters, values)
 
 
 def record_rows(records: Iterable[Record], tables: dict[str, dict[str, Column]], run_id: str,
@@ -226,26 +285,30 @@ def record_rows(records: Iterable[Record], tables: dict[str, dict[str, Column]],
     """
     out = DocumentRows()
     counters: dict[str, int] = {}
-    prov_columns = tables["run_provenance"]
+    fits: dict[str, TableFit | None] = {}
+    prov_fitters = table_fit("run_provenance", tables["run_provenance"]).fitters
+    other_fitters = table_fit(OTHER_TABLE, tables[OTHER_TABLE]).fitters
+    prov_rows = out.tables.setdefault("run_provenance", [])
     for rec in records:
         entity = rec.ENTITY or type(rec).__name__
         out.records += 1
         row_no = counters[entity] = counters.get(entity, 0) + 1
         table = run_table(entity)
-        columns = tables.get(table)
+        if table not in fits:
+            fits[table] = table_fit(table, tables[table]) if table in tables else None
+        tf = fits[table]
         base = {"run_id": run_id, "doc_id": doc_id, "row_no": row_no}
-        page_bbox = {"page": rec.page, "bbox": rec.bbox}
-        if columns is None:
-            out.add(OTHER_TABLE, other_row(base, entity, rec, tables[OTHER_TABLE]))
+        if tf is None:
+            out.add(OTHER_TABLE, other_row(base, entity, rec, other_fitters))
         else:
-            values = {**rec.values(), **page_bbox}
+            columns = tf.columns
+            values = {**rec.values(), "page": rec.page, "bbox": rec.bbox}
             known = {k: v for k, v in values.items() if k in columns}
             unmapped = {k: v for k, v in values.items() if k not in columns}
-            row, rejected, reasons = fit_row(table, columns, known)
-            missing = [c.name for c in columns.values()
-                       if not c.nullable and c.name not in COMMON_COLUMNS and row.get(c.name) is None]
+            row, rejected, reasons = fit_values(tf.fitters, known)
+            missing = [name for name in tf.required if row.get(name) is None]
             if missing:
-                out.add(OTHER_TABLE, other_row(base, entity, rec, tables[OTHER_TABLE]))
+                out.add(OTHER_TABLE, other_row(base, entity, rec, other_fitters))
                 why = "".join(f"; {r}" for r in reasons)
                 out.problems.append(LoadProblem(entity, row_no, row.get("page"),
                                                 f"row lacks required {', '.join(missing)}{why}: kept in {OTHER_TABLE}"))
@@ -260,9 +323,12 @@ def record_rows(records: Iterable[Record], tables: dict[str, dict[str, Column]],
                     out.problems.append(LoadProblem(entity, row_no, row.get("page"),
                                                     f"fields without a column kept in extra: {', '.join(unmapped)}"))
         for name, prov in (rec.provenance or {}).items():
-            prow, problems = provenance_row(base, entity, name, prov, prov_columns)
-            out.add("run_provenance", prow)
-            out.problems.extend(problems)
+            prow, problems = provenance_row(base, entity, name, prov, prov_fitters)
+            prov_rows.append(prow)
+            if problems:
+                out.problems.extend(problems)
+    if not prov_rows:
+        del out.tables["run_provenance"]
     for entity, n in counters.items():
         if run_table(entity) not in tables:
             out.problems.append(LoadProblem(entity, None, None, f"{n} rows of {entity!r}, which has no warehouse table "
@@ -270,26 +336,33 @@ def record_rows(records: Iterable[Record], tables: dict[str, dict[str, Column]],
     return out
 
 
-def other_row(base: dict, entity: str, rec: Record, columns: dict[str, Column]) -> dict[str, Any]:
-    """A whole record as JSON, for a row that cannot go to its own table."""
-    row, _, _ = fit_row(OTHER_TABLE, columns, {"page": rec.page, "bbox": rec.bbox})
+def other_row(base: dict, entity: str, rec: Record, fitters: dict[str, Fitter]) -> dict[str, Any]:
+    """A whole record as JSON, for a row that cannot go to its own table (`fitters`: of run_other_records)."""
+    row, _, _ = fit_values(fitters, {"page": rec.page, "bbox": rec.bbox})
     payload = {**rec.values(), "page": rec.page, "bbox": rec.bbox}
     return {**base, "entity": entity, **row, "payload": to_json(payload)}
 
 
-def provenance_row(base: dict, entity: str, name: str, prov: Any, columns: dict[str, Column]
+def provenance_row(base: dict, entity: str, name: str, prov: Any, fitters: dict[str, Fitter]
                    ) -> tuple[dict[str, Any], list[LoadProblem]]:
-    """One run_provenance row: where field `name` of a record was printed."""
+    """One run_provenance row: where field `name` of a record was printed (`fitters`: of run_provenance)."""
     if isinstance(prov, Provenance):
         page, bbox, printed = prov.page, prov.bbox, prov.printed
     elif isinstance(prov, dict):
         page, bbox, printed = prov.get("page"), prov.get("bbox"), prov.get("printed")
     else:
         page, bbox, printed = None, None, repr(prov)
-    row, _, reasons = fit_row("run_provenance", columns, {"page": page, "bbox": bbox, "printed": printed})
-    problems = [LoadProblem(entity, base["row_no"], row.get("page"), f"provenance of {name} set aside: {r}")
+    row = {**base, "entity": entity, "field": name}
+    reasons: list[str] = []
+    for col, value in (("page", page), ("bbox", bbox), ("printed", printed)):
+        try:
+            row[col] = fitters[col](value)
+        except Unfit as exc:
+            row[col] = None
+            reasons.append(f"{col}: {exc}")
+    problems = [LoadProblem(entity, base["row_no"], row["page"], f"provenance of {name} set aside: {r}")
                 for r in reasons]
-    return {**base, "entity": entity, "field": name, **row}, problems
+    return row, problems
 
 
 def _page(page: Any) -> int | None:

@@ -7,7 +7,8 @@ from decimal import Decimal
 import pytest
 
 from pipeline.records import BudgetLine, Problem, Project, Provenance, Record, RiskRow
-from warehouse.rows import (CHECKS, Column, Unfit, fit, fit_decimal, plain, problem_rows, record_rows, run_table)
+from warehouse.rows import (CHECKS, Column, Unfit, check_for, column_fitter, fit, fit_decimal, plain, problem_rows,
+                            record_rows, run_table)
 
 COLS = {
     "run_budget_lines": {n: Column(n, t, nullable) for n, t, nullable in [
@@ -122,3 +123,34 @@ def test_plain_keeps_decimals_exact():
 def test_every_check_has_a_violating_example():
     for key, check in CHECKS.items():
         assert not check.test(check.bad), key
+
+
+def test_a_column_fitter_gives_what_fit_and_the_check_give():
+    values = [None, "x", "", "2022-05", "2022", "tillräcklig", 0, 1, 3, 7, -1, True, False, 2.5, 1.0,
+              Decimal("2"), Decimal("2.5"), Decimal("0.00001"), Decimal("NaN"), (1.0, 2.0, 3.0, 4.0), (1, 2, 3, 4),
+              (1.0, 2.0, 3.0), [1.0, 2.0, 3.0, 4.0], (1.0, True, 3.0, 4.0), [6, 7], ("a",), {"k": Decimal("1.5")}]
+    columns = [Column(n, t) for n, t in [("label", "VARCHAR"), ("page", "INTEGER"), ("probability", "INTEGER"),
+                                         ("value_sek", "DECIMAL(20,4)"), ("bbox", "DOUBLE[4]"), ("performed", "BOOLEAN"),
+                                         ("candidate_risk_nos", "INTEGER[]"), ("extra", "JSON"),
+                                         ("start_month", "VARCHAR"), ("assessment", "VARCHAR")]]
+
+    def reference(table: str, col: Column, value):
+        try:
+            v = fit(value, col.type)
+            check = check_for(table, col.name)
+            if v is not None and check is not None and not check.test(v):
+                return "unfit", f"{v!r} breaks the rule: {check.says}"
+            return "ok", v
+        except Unfit as exc:
+            return "unfit", str(exc)
+
+    for table in ("run_projects", "run_control_assessments", "run_risks"):
+        for col in columns:
+            fitter = column_fitter(table, col)
+            for value in values:
+                try:
+                    got = "ok", fitter(value)
+                except Unfit as exc:
+                    got = "unfit", str(exc)
+                want = reference(table, col, value)
+                assert repr(got) == repr(want), (table, col, value)
