@@ -562,10 +562,19 @@ def segment_columns(sheet: Sheet, size: float, section: str, problems: list[Prob
         columns = seg.columns
 
 
-def label_column_limit(sheet: Sheet, size: float) -> float:
+AssignedLine = tuple[Segment, PrintLine, dict[int, Cell], list[Word]]
+
+
+def assign_lines(sheet: Sheet, size: float) -> list[AssignedLine]:
+    """Every body line of the sheet with its segment, its figure cells by column and its other words
+    (assign_line against the segment's column edges), in print order."""
+    return [(seg, ln, *assign_line(ln, [c.edge for c in seg.columns], size))
+            for seg in sheet.segments for ln in seg.body]
+
+
+def label_column_limit(assigned: Sequence[AssignedLine]) -> float:
     """Where the label column ends: just left of the leftmost figure standing on a column edge."""
-    starts = [c.x0 for seg in sheet.segments for ln in seg.body
-              for c in assign_line(ln, [col.edge for col in seg.columns], size)[0].values()]
+    starts = [c.x0 for _, _, cells, _ in assigned for c in cells.values()]
     return (min(starts) if starts else float("inf")) - EDGE_TOLERANCE
 
 
@@ -586,12 +595,11 @@ def name_segment_columns(sheet: Sheet, label_limit: float, section: str, problem
     return label_header
 
 
-def lines_to_rows(sheet: Sheet, size: float, label_limit: float, with_accounts: bool) -> list[Row]:
-    """The sheet's logical rows (module docstring, step 4); with_accounts splits an account-number column
-    off the label column where the sheet prints one."""
+def lines_to_rows(sheet: Sheet, assigned: Sequence[AssignedLine], label_limit: float, with_accounts: bool
+                  ) -> list[Row]:
+    """The sheet's logical rows (module docstring, step 4) from its assigned body lines; with_accounts splits
+    an account-number column off the label column where the sheet prints one."""
     gap = continuation_gap(sheet.segments)
-    assigned = [(seg, ln, *assign_line(ln, [c.edge for c in seg.columns], size))
-                for seg in sheet.segments for ln in seg.body]
     limit = label_limit + EDGE_TOLERANCE
     name_left = name_column_left([w for w in rest if w.x1 <= limit] for *_, rest in assigned) \
         if with_accounts else None
@@ -619,9 +627,10 @@ def read_sheet(sheet: Sheet, size: float, section: str, with_accounts: bool) -> 
     placed is a Problem."""
     problems: list[Problem] = []
     segment_columns(sheet, size, section, problems)
-    label_limit = label_column_limit(sheet, size)
+    assigned = assign_lines(sheet, size)  # naming the columns below changes no edge
+    label_limit = label_column_limit(assigned)
     label_header = name_segment_columns(sheet, label_limit, section, problems)
-    rows = lines_to_rows(sheet, size, label_limit, with_accounts)
+    rows = lines_to_rows(sheet, assigned, label_limit, with_accounts)
     for row in rows:
         if row.strays:
             problems.append(Problem(row.page, section, "text in the figure area under no column, not read: "

@@ -38,12 +38,15 @@ class Parsed:
         return self.value - half, self.value + half
 
 
+_SPACE_RUN = re.compile(r" +")
+
+
 def normalise_spaces(text: str) -> str:
     """Every kind of space (no-break, narrow no-break, thin, figure) -> a plain space; runs collapsed."""
     text = unicodedata.normalize("NFC", str(text))
     for ch in SPACES:
         text = text.replace(ch, " ")
-    return re.sub(r" +", " ", text).strip()
+    return _SPACE_RUN.sub(" ", text).strip()
 
 
 _NUMBER = re.compile(
