@@ -204,6 +204,7 @@ class _Sent:
     figures: list[_Figure]
     cues: list[_Cue]
     years: dict[int, int]  # token index -> year
+    doc_text: str  # doc.text, which spaCy joins from every token at each use
 
     @property
     def text(self) -> str:
@@ -390,10 +391,11 @@ def _sentence_spans(doc: Doc) -> list[tuple[int, int]]:
 
 def _sentences(doc: Doc, figures: list[_Figure], years: dict[int, int], cues: list[_Cue]) -> list[_Sent]:
     """Group figures, years and cues by sentence."""
-    out = []
+    out, text = [], doc.text
     for a, b in _sentence_spans(doc):
         out.append(_Sent(doc, a, b, [f for f in figures if a <= f.first < b],
-                         [c for c in cues if a <= c.start < b], {i: y for i, y in years.items() if a <= i < b}))
+                         [c for c in cues if a <= c.start < b], {i: y for i, y in years.items() if a <= i < b},
+                         text))
     return out
 
 
@@ -790,7 +792,7 @@ def _qualifier(doc: Doc, fig: _Figure) -> str | None:
 
 def _printed_span(s: _Sent, fig: _Figure, role: _Role) -> tuple[int, int]:
     """Char span of what was printed: the figure, '(660)' when bare in parentheses, '67 fler' for a difference."""
-    doc, text = s.doc, s.doc.text
+    doc, text = s.doc, s.doc_text
     start, end = fig.start, fig.end
     if start > 0 and text[start - 1] == "(" and end < len(text) and text[end] == ")":
         return start - 1, end + 1
@@ -884,7 +886,7 @@ def _fact(s: _Sent, i: int, role: _Role, r: _Reading) -> Fact:
     start, end = _printed_span(s, fig, role)
     value = fig.value * role.sign if role.kind == "diff" else fig.value
     by, gv = r.group if r.group else (None, None)
-    return Fact(r.metric, value, r.unit, s.doc.text[start:end], r.year, r.comparison, r.vs_year, by, gv,
+    return Fact(r.metric, value, r.unit, s.doc_text[start:end], r.year, r.comparison, r.vs_year, by, gv,
                 _qualifier(s.doc, fig), s.text, start, end)
 
 
