@@ -352,6 +352,11 @@ def provenance_row(base: dict, entity: str, name: str, prov: Any, fitters: dict[
         page, bbox, printed = prov.get("page"), prov.get("bbox"), prov.get("printed")
     else:
         page, bbox, printed = None, None, repr(prov)
+    try:  # the common case: every value fits
+        return {**base, "entity": entity, "field": name, "page": fitters["page"](page), "bbox": fitters["bbox"](bbox),
+                "printed": fitters["printed"](printed)}, []
+    except Unfit:
+        pass
     row = {**base, "entity": entity, "field": name}
     reasons: list[str] = []
     for col, value in (("page", page), ("bbox", bbox), ("printed", printed)):

@@ -8,12 +8,14 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import operator
 import typing
 from datetime import datetime, timezone
 from decimal import Decimal
 from typing import Any, Iterable
 
 import duckdb
+import pyarrow as pa
 
 from pipeline.checks.model import DocData, Finding, check_row, doc_key
 from pipeline.checks.rules import CATALOGUE, Rule, run_rules
@@ -118,13 +120,18 @@ def from_json_value(value: Any, as_decimal: bool) -> Any:
 
 
 def provenance_by_row(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, int], dict[str, dict]]:
-    """(doc_id, entity, row_no) -> {field: {page, bbox, printed}} of the published rows."""
+    """(doc_id, entity, row_no) -> {field: {page, bbox, printed}} of the published rows.
+
+    The box is read as its four numbers (a DOUBLE[4] fetched as a Python list costs twice the time)."""
     out: dict[tuple[str, str, int], dict[str, dict]] = {}
-    for doc_id, entity, row_no, fld, page, bbox, printed in con.execute(
-            "SELECT doc_id, entity, row_no, field, page, bbox, printed FROM provenance "
-            "ORDER BY doc_id, entity, row_no, field").fetchall():
-        out.setdefault((doc_id, entity, row_no), {})[fld] = {
-            "page": page, "bbox": tuple(bbox) if bbox is not None else None, "printed": printed}
+    for doc_id, entity, row_no, fld, page, no_box, x0, top, x1, bottom, printed in con.execute(
+            "SELECT doc_id, entity, row_no, field, page, bbox IS NULL, bbox[1], bbox[2], bbox[3], bbox[4], printed "
+            "FROM provenance ORDER BY doc_id, entity, row_no, field").fetchall():
+        key = (doc_id, entity, row_no)
+        fields = out.get(key)
+        if fields is None:
+            fields = out[key] = {}
+        fields[fld] = {"page": page, "bbox": None if no_box else (x0, top, x1, bottom), "printed": printed}
     return out
 
 
@@ -137,15 +144,24 @@ def table_rows(con: duckdb.DuckDBPyConnection, entity: str, with_extra: bool) ->
         if with_extra else ""
     cur = con.execute(f"SELECT v.*, {extra} AS _extra FROM {entity} v {join} ORDER BY v.doc_id, v.row_no")
     names = [d[0] for d in cur.description]
+    doc_at, row_no_at, extra_at = names.index("doc_id"), names.index("row_no"), names.index("_extra")
+    kept = [(i, n) for i, n in enumerate(names) if n not in KEY_COLUMNS and n != "_extra"]
+    kept_names = [n for _, n in kept]
+    pick = operator.itemgetter(*[i for i, _ in kept])
     for values in cur.fetchall():
-        raw = dict(zip(names, values))
-        row = {k: from_db(v) for k, v in raw.items() if k not in KEY_COLUMNS and k != "_extra"}
-        if raw.get("bbox") is not None:
-            row["bbox"] = tuple(raw["bbox"])
-        kept = json.loads(raw["_extra"]) if raw.get("_extra") else {}
-        for part in ("unmapped", "rejected"):
-            row.update(kept.get(part) or {})
-        yield raw["doc_id"], raw["row_no"], row
+        picked = pick(values)
+        row = dict(zip(kept_names, picked if len(kept) > 1 else (picked,)))
+        for k, v in row.items():
+            if type(v) is Decimal:
+                row[k] = plain_decimal(v)
+        if row.get("bbox") is not None:
+            row["bbox"] = tuple(row["bbox"])
+        kept_json = values[extra_at]
+        if kept_json:
+            kept_extra = json.loads(kept_json)
+            for part in ("unmapped", "rejected"):
+                row.update(kept_extra.get(part) or {})
+        yield values[doc_at], values[row_no_at], row
 
 
 def other_rows(con: duckdb.DuckDBPyConnection) -> Iterable[tuple[str, str, int, dict]]:
@@ -164,9 +180,10 @@ def other_rows(con: duckdb.DuckDBPyConnection) -> Iterable[tuple[str, str, int, 
         yield doc_id, entity, row_no, row
 
 
-def docs_from_warehouse(con: duckdb.DuckDBPyConnection) -> list[DocData]:
-    """The published state as check input: the same row dicts `doc_from_extraction` builds, with `_prov`."""
-    docs = published_docs(con)
+def docs_from_warehouse(con: duckdb.DuckDBPyConnection, docs: list[PublishedDoc] | None = None) -> list[DocData]:
+    """The published state as check input: the same row dicts `doc_from_extraction` builds, with `_prov`
+    (`docs`: published_docs(con), when the caller has read them already)."""
+    docs = published_docs(con) if docs is None else docs
     # One DocData per logical document: a republished version that stewards accepted only in part publishes
     # rows of both versions (two doc_ids), which are still one document to check.
     out: dict[str, DocData] = {}
@@ -229,6 +246,36 @@ FINDING_COLUMNS = ("finding_id", "run_id", "rule_id", "severity", "doc_id", "oth
                    "expected", "actual", "tolerance", "message", "evidence", "status")
 
 
+EVIDENCE_TYPE = pa.list_(pa.struct([("doc_id", pa.string()), ("field", pa.string()), ("page", pa.int32()),
+                                     ("bbox", pa.list_(pa.float64(), 4)), ("printed", pa.string())]))
+# the Arrow type of each column as the schema declares it (warehouse/migrations/0002_extraction.sql)
+FINDING_TYPES = (pa.string(),) * 12 + (EVIDENCE_TYPE, pa.string())
+RULE_COLUMNS = ("rule_id", "entity", "title", "description", "tolerance", "severity", "documented_in")
+RULE_TYPES = (pa.string(),) * len(RULE_COLUMNS)
+
+
+def insert_batch(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str, ...], types: tuple[pa.DataType, ...],
+                 rows: list[list[Any]]) -> None:
+    """Insert `rows` (values in the order of `columns`) as one Arrow batch of exactly `types`; a value Arrow cannot
+    hold as that type without conversion (a number in a text column) sends the rows through a parameterised
+    executemany instead, which converts as DuckDB always did."""
+    if not rows:
+        return
+    cols = ", ".join(columns)
+    try:
+        batch = pa.table([pa.array([r[i] for r in rows], type=t) for i, t in enumerate(types)], names=list(columns))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, OverflowError):
+        marks = ", ".join("?" for _ in columns)
+        con.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
+        return
+    view = f"_stage_{table}"
+    con.register(view, batch)
+    try:
+        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
+    finally:
+        con.unregister(view)
+
+
 def rule_row(rule: Rule) -> list[Any]:
     """One `rules` row."""
     return [rule.rule_id, getattr(rule, "entity", None) or RULE_ENTITY.get(rule.rule_id), rule.title, rule.checks,
@@ -239,9 +286,7 @@ def write_rules(con: duckdb.DuckDBPyConnection, rules: Iterable[Rule] = CATALOGU
     """Replace the `rules` table by the catalogue; the number of rules."""
     rows = [rule_row(r) for r in rules]
     con.execute("DELETE FROM rules")
-    if rows:
-        con.executemany("INSERT INTO rules (rule_id, entity, title, description, tolerance, severity, documented_in) "
-                        "VALUES (?, ?, ?, ?, ?, ?, ?)", rows)
+    insert_batch(con, "rules", RULE_COLUMNS, RULE_TYPES, rows)
     return len(rows)
 
 
@@ -253,9 +298,7 @@ def write_findings(con: duckdb.DuckDBPyConnection, run_id: str, findings: list[F
     rows = [finding_row(f, run_id, doc_ids, statuses.get(f.finding_id, OPEN))
             for f in sorted(findings, key=lambda f: f.finding_id)]
     con.execute("DELETE FROM findings WHERE run_id = ?", [run_id])
-    if rows:
-        marks = ", ".join("?" for _ in FINDING_COLUMNS)
-        con.executemany(f"INSERT INTO findings ({', '.join(FINDING_COLUMNS)}) VALUES ({marks})", rows)
+    insert_batch(con, "findings", FINDING_COLUMNS, FINDING_TYPES, rows)
 
 
 def record_check_run(con: duckdb.DuckDBPyConnection, run_id: str, documents: int, rules: int, findings: int,
@@ -273,7 +316,7 @@ def run_checks(con: duckdb.DuckDBPyConnection, run_id: str, rules: list[Rule] | 
 
     rules = CATALOGUE if rules is None else rules
     docs = published_docs(con)
-    findings = run_rules(docs_from_warehouse(con), rules)
+    findings = run_rules(docs_from_warehouse(con, docs), rules)
     write_findings(con, run_id, findings, docs)
     write_rules(con, rules)
     record_check_run(con, run_id, len(docs), len(rules), len(findings), current_code_version())

@@ -146,3 +146,33 @@ def test_samples_findings_from_the_warehouse_equal_those_from_extraction(sample_
     got = {f.finding_id: canonical(f) for f in run_rules(docs_from_warehouse(con))}
     con.close()
     assert got == expected
+
+
+def test_findings_written_as_one_batch_equal_those_written_row_by_row(tmp_path):
+    from decimal import Decimal
+
+    from pipeline.checks.model import Evidence
+    from pipeline.checks.store import FINDING_COLUMNS, FINDING_TYPES, finding_row, insert_batch
+    from warehouse.db import connect
+
+    con = connect(tmp_path / "w.duckdb")
+    findings = [
+        Finding("R1", "error", "VP-2022-X", "risks", "risk 1", "12", "9", "0", "fel",
+                (Evidence("VP-2022-X", "risk_value", 3, (1.1, 2.5, 3.3, 4.25), "9"),
+                 Evidence("VP-2022-X", "probability", None, None, None))),
+        Finding("R2", "minor", "VP-2022-X", "kpis", "k", "", "", "", "avrundning", (), other_doc="VB-2022-X"),
+        Finding("R3", "info", "VP-2022-X", "kpis", "k2", "1", "2", "", "å", (Evidence("?", "value", 1, (0, 0, 1, 1), ""),)),
+    ]
+    rows = [finding_row(f, "run1", {"VP-2022-X": "d1"}, "open") for f in findings]
+    insert_batch(con, "findings", FINDING_COLUMNS, FINDING_TYPES, rows)
+    con.execute("CREATE TABLE by_row AS SELECT * FROM findings LIMIT 0")
+    con.executemany(f"INSERT INTO by_row ({', '.join(FINDING_COLUMNS)}) "
+                    f"VALUES ({', '.join('?' for _ in FINDING_COLUMNS)})", rows)
+    batch = con.execute("SELECT * FROM findings ORDER BY finding_id").fetchall()
+    assert batch == con.execute("SELECT * FROM by_row ORDER BY finding_id").fetchall() and len(batch) == 3
+    evidence = {r[2]: r[12] for r in batch}
+    assert evidence["R2"] == [] and evidence["R1"][1] == {"doc_id": "d1", "field": "probability", "page": None, "bbox": None, "printed": None}
+    # a value Arrow would not take as text goes row by row, converted as DuckDB converts it
+    con.execute("DELETE FROM findings")
+    insert_batch(con, "findings", FINDING_COLUMNS, FINDING_TYPES, [rows[1][:8] + [Decimal("1.50")] + rows[1][9:]])
+    assert con.execute("SELECT expected FROM findings").fetchall() == [("1.50",)]
