@@ -208,28 +208,39 @@ def column_fitter(table: str, col: Column) -> Fitter:
     check = check_for(table, col.name)
     type_name = col.type
     t = type_name.upper()
-    decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", t)
-    precision, scale = (int(decimal.group(1)), int(decimal.group(2))) if decimal else (0, 0)
 
     def checked(v: Any) -> Any:
         if v is not None and check is not None and not check.test(v):
             raise Unfit(f"{v!r} breaks the rule: {check.says}")
         return v
 
-    exact_type = str if t == "VARCHAR" else int if t == "INTEGER" else None
-
-    def fitter(value: Any) -> Any:
-        if value is None:
-            return None
-        if type(value) is exact_type:  # what fit() returns unchanged
-            return checked(value)
-        if decimal:
-            return checked(fit_decimal(value, precision, scale))
-        if t == "DOUBLE[4]" and type(value) is tuple and len(value) == 4:
-            x0, top, x1, bottom = value
-            if type(x0) is float and type(top) is float and type(x1) is float and type(bottom) is float:
-                return checked(value)  # = fit_bbox(value): already four floats
+    def slow(value: Any) -> Any:
         return checked(fit(value, type_name))
+
+    decimal = re.fullmatch(r"DECIMAL\((\d+),\s*(\d+)\)", t)
+    if t in ("VARCHAR", "INTEGER"):
+        exact = str if t == "VARCHAR" else int  # the type fit() returns unchanged
+        if check is None:
+            def fitter(value: Any) -> Any:
+                return value if value is None or type(value) is exact else slow(value)
+        else:
+            def fitter(value: Any) -> Any:
+                return checked(value) if type(value) is exact else None if value is None else slow(value)
+    elif decimal:
+        precision, scale = int(decimal.group(1)), int(decimal.group(2))
+
+        def fitter(value: Any) -> Any:
+            return None if value is None else checked(fit_decimal(value, precision, scale))
+    elif t == "DOUBLE[4]":
+        def fitter(value: Any) -> Any:
+            if type(value) is tuple and len(value) == 4:
+                x0, top, x1, bottom = value
+                if type(x0) is float and type(top) is float and type(x1) is float and type(bottom) is float:
+                    return checked(value)  # = fit_bbox(value): already four floats
+            return None if value is None else slow(value)
+    else:
+        def fitter(value: Any) -> Any:
+            return None if value is None else slow(value)
     return fitter
 
 
@@ -289,6 +300,7 @@ def record_rows(records: Iterable[Record], tables: dict[str, dict[str, Column]],
     prov_fitters = table_fit("run_provenance", tables["run_provenance"]).fitters
     other_fitters = table_fit(OTHER_TABLE, tables[OTHER_TABLE]).fitters
     prov_rows = out.tables.setdefault("run_provenance", [])
+    fit_page, fit_box, fit_printed = prov_fitters["page"], prov_fitters["bbox"], prov_fitters["printed"]
     for rec in records:
         entity = rec.ENTITY or type(rec).__name__
         out.records += 1
@@ -323,10 +335,16 @@ def record_rows(records: Iterable[Record], tables: dict[str, dict[str, Column]],
                     out.problems.append(LoadProblem(entity, row_no, row.get("page"),
                                                     f"fields without a column kept in extra: {', '.join(unmapped)}"))
         for name, prov in (rec.provenance or {}).items():
+            if type(prov) is Provenance:  # the common case, inline: provenance_row() gives the same row
+                try:
+                    prov_rows.append({**base, "entity": entity, "field": name, "page": fit_page(prov.page),
+                                      "bbox": fit_box(prov.bbox), "printed": fit_printed(prov.printed)})
+                    continue
+                except Unfit:
+                    pass
             prow, problems = provenance_row(base, entity, name, prov, prov_fitters)
             prov_rows.append(prow)
-            if problems:
-                out.problems.extend(problems)
+            out.problems.extend(problems)
     if not prov_rows:
         del out.tables["run_provenance"]
     for entity, n in counters.items():
