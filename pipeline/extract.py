@@ -75,6 +75,16 @@ def resolve(spec: str) -> Callable[[list[Page], SectionContext], SectionResult]:
     return getattr(importlib.import_module(module), name)
 
 
+def import_extractors() -> None:
+    """Import every section extractor now (the fork server does, through parsers.preload), so a worker child
+    extracting one document does not import them again; one that fails to import is reported at extraction."""
+    for spec in dict.fromkeys(s for s in EXTRACTORS.values() if s is not None):
+        try:
+            resolve(spec)
+        except (ImportError, AttributeError):
+            continue
+
+
 def extract_pages(pages: list[Page], path: Path, metadata_title: str | None = None) -> DocumentExtraction:
     """Extraction from an already-read page model (pure: no I/O)."""
     info = classify_document(pages, metadata_title)
