@@ -144,10 +144,17 @@ def numbers_all_zero(text: str) -> bool:
     return len(figures) >= 10 and all(re.fullmatch(r"-?0+,0+", f.replace(" ", "")) for f in figures)
 
 
+RUNNING_HEADER = re.compile(r"(Tjänsteutlåtande|Sid \d+ \(\d+\)|\S+nämnden|\d+)")
+
+
 def body_text(page: Page) -> str:
     """Page text without the running header lines (committee name, 'Tjänsteutlåtande', 'Sid N (M)')."""
-    lines = [ln.text for ln in page.lines()]
-    return "\n".join(l for l in lines if not re.fullmatch(r"(Tjänsteutlåtande|Sid \d+ \(\d+\)|\S+nämnden|\d+)", l.strip()))
+    return lines_to_body_text([ln.text for ln in page.lines()])
+
+
+def lines_to_body_text(lines: list[str]) -> str:
+    """A page's line texts joined, without the running header lines (see body_text)."""
+    return "\n".join(l for l in lines if not RUNNING_HEADER.fullmatch(l.strip()))
 
 
 def choose_kind(vocab: dict[str, float], title: dict[str, float], previous: str | None, has_text: bool,
@@ -224,8 +231,9 @@ VB_MARKERS = (r"verksamhetsberättelse (20\d\d)", r"bilaga till vb (20\d\d)", r"
 
 def classify_document(pages: list[Page], metadata_title: str | None = None) -> DocumentInfo:
     """Document type, year, committee and title from what the pages print (and the PDF's own title)."""
-    text = "\n".join(body_text(p) for p in pages[:60]).lower()
-    full = "\n".join(p.text for p in pages[:60])
+    line_texts = [[ln.text for ln in p.lines()] for p in pages[:60]]
+    text = "\n".join(lines_to_body_text(lines) for lines in line_texts).lower()
+    full = "\n".join("\n".join(lines) for lines in line_texts)  # each page's Page.text
     vp = Counter(m for pat in VP_MARKERS for m in re.findall(pat, text))
     vb = Counter(m for pat in VB_MARKERS for m in re.findall(pat, text))
     if metadata_title:
