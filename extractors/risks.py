@@ -13,7 +13,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cached_property, lru_cache
 
 from extractors.pages import Box, Line, Page, Rule, Word, union_box, words_to_lines
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_in_control_plan, parse_number, parse_scale
@@ -281,18 +281,18 @@ def contiguous_below(words: list[Word], y: float) -> list[Word]:
 # ----- cells -------------------------------------------------------------------------------------
 
 
-@dataclass
+@dataclass(frozen=True)
 class CellText:
-    """A cell's text as printed on one page: lines, the printed string and its bbox."""
+    """A cell's text as printed on one page: lines, the printed string and its bbox (each computed once)."""
 
     page: int
     lines: list[Line]
 
-    @property
+    @cached_property
     def printed(self) -> str:
         return " ".join(normalise_spaces(line.text) for line in self.lines)
 
-    @property
+    @cached_property
     def bbox(self) -> Box | None:
         return union_box([line.bbox for line in self.lines])
 
