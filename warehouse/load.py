@@ -138,8 +138,9 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, C
     """Insert `rows` (dicts keyed by column) into `table` through one Arrow batch; returns the row count."""
     if not rows:
         return 0
-    names = [c for c in columns if any(c in r for r in rows)]
-    unknown = {k for r in rows for k in r} - set(columns)
+    present = set().union(*rows)  # every key of every row
+    names = [c for c in columns if c in present]
+    unknown = present - set(columns)
     if unknown:
         raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
     batch = pa.table({n: pa.array([r.get(n) for r in rows], type=arrow_type(columns[n].type)) for n in names})

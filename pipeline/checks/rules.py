@@ -16,9 +16,24 @@ from typing import Callable, Iterable
 
 from parsers import format_number
 from pipeline.checks.arith import check_percent, check_ratio, check_sum, printed_interval
-from pipeline.checks.model import DocData, Evidence, Finding, evidence, key_text, number, printed_number
+from pipeline.checks import model
+from pipeline.checks.model import DocData, Evidence, Finding, evidence, number
 
 Docs = list[DocData]
+
+_printed_number_of_text = lru_cache(maxsize=1 << 16)(model.printed_number)
+_key_text_of_text = lru_cache(maxsize=1 << 16)(model.key_text)
+
+
+def printed_number(printed: str | None) -> tuple[Decimal, int] | None:
+    """model.printed_number, remembered for text: several rules parse the same printed figures (only str is
+    remembered: equal Decimals such as 1.0 and 1.00 print differently)."""
+    return _printed_number_of_text(printed) if type(printed) is str else model.printed_number(printed)
+
+
+def key_text(value: object) -> str:
+    """model.key_text, remembered for text (as printed_number)."""
+    return _key_text_of_text(value) if type(value) is str else model.key_text(value)
 
 
 @dataclass(frozen=True)
