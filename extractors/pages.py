@@ -14,6 +14,7 @@ from collections import Counter
 from itertools import groupby
 from operator import attrgetter
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
@@ -72,27 +73,27 @@ class Fill:
 
 @dataclass(frozen=True)
 class Line:
-    """Words sharing a baseline, left to right."""
+    """Words sharing a baseline, left to right. Text and edges are computed once (extractors ask often)."""
 
     words: tuple[Word, ...]
 
-    @property
+    @cached_property
     def text(self) -> str:
         return " ".join(w.text for w in self.words)
 
-    @property
+    @cached_property
     def top(self) -> float:
         return min(w.top for w in self.words)
 
-    @property
+    @cached_property
     def bottom(self) -> float:
         return max(w.bottom for w in self.words)
 
-    @property
+    @cached_property
     def x0(self) -> float:
         return min(w.x0 for w in self.words)
 
-    @property
+    @cached_property
     def x1(self) -> float:
         return max(w.x1 for w in self.words)
 
@@ -152,12 +153,16 @@ class Page:
 
 def words_to_lines(words: Iterable[Word], tolerance: float = 2.0) -> list[Line]:
     """Group words into lines by their vertical middle (within `tolerance` points), top to bottom."""
+    ws = list(words)
+    mids = [(w.top + w.bottom) / 2 for w in ws]  # Word.mid_y, computed once per word
     rows: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: (round(w.mid_y, 1), w.x0)):
-        if rows and abs(rows[-1][0].mid_y - w.mid_y) <= tolerance:
-            rows[-1].append(w)
+    row_mid = 0.0
+    for i in sorted(range(len(ws)), key=lambda i: (round(mids[i], 1), ws[i].x0)):
+        if rows and abs(row_mid - mids[i]) <= tolerance:
+            rows[-1].append(ws[i])
         else:
-            rows.append([w])
+            rows.append([ws[i]])
+            row_mid = mids[i]
     return [Line(tuple(sorted(r, key=lambda w: w.x0))) for r in rows]
 
 
