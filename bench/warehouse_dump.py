@@ -44,6 +44,9 @@ def change_labels(con: duckdb.DuckDBPyConnection, runs: dict[str, str]) -> dict[
     from pipeline.review.store import change_id_for
 
     out: dict[str, str] = {}
+    if not con.execute("SELECT count(*) FROM duckdb_tables() WHERE schema_name = 'main' "
+                       "AND table_name = 'review_changes'").fetchone()[0]:
+        return out  # a warehouse older than schema version 4
     for cid, run_id, doc_id, entity, key, fld in con.execute(
             "SELECT change_id, run_id, doc_id, entity, entity_key, field FROM review_changes").fetchall():
         if cid == change_id_for(run_id, doc_id, entity, key, fld) and run_id in runs:
