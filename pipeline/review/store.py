@@ -164,12 +164,15 @@ def record_publication(con: duckdb.DuckDBPyConnection, review: DocumentReview, r
 
 def publish_baseline(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str) -> DocumentReview:
     """Publish every row of a logical document's first version as it was extracted."""
+    from warehouse.load import table_columns
+
+    tables = table_columns(con)  # one catalogue query, not one per table
     n = 0
     for e in TABLE_ORDER:
-        cols = ", ".join(quote_ident(c) for c in columns(con, pub_table(e)))
+        cols = ", ".join(quote_ident(c) for c in tables[pub_table(e)])
         n += con.execute(f"INSERT INTO {quote_ident(pub_table(e))} ({cols}) SELECT {cols} FROM {quote_ident(run_table(e))} "
                          "WHERE run_id = ? AND doc_id = ?", [run_id, doc_id]).fetchone()[0]
-    cols = ", ".join(quote_ident(c) for c in columns(con, "pub_provenance"))
+    cols = ", ".join(quote_ident(c) for c in tables["pub_provenance"])
     con.execute(f"INSERT INTO pub_provenance ({cols}) SELECT {cols} FROM run_provenance WHERE run_id = ? AND doc_id = ?",
                 [run_id, doc_id])
     review = DocumentReview(doc_id, key, "baseline", None, n, 0)
