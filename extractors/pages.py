@@ -304,28 +304,41 @@ def line_chars_to_words(line: list, x_tolerance: float, y_tolerance: float) -> l
     the one before or more than `x_tolerance` after its end, or its top moves more than `y_tolerance`."""
     words: list[Word] = []
     current: list = []
+    prev = None
     for c in line:
         if c.text.isspace():
             if current:
                 words.append(merge_chars(current))
-            current = []
-        elif current and (c.x0 < current[-1].x0 or c.x0 > current[-1].x1 + x_tolerance
-                          or abs(c.top - current[-1].top) > y_tolerance):
+            current, prev = [], None
+            continue
+        if prev is not None and (c.x0 < prev.x0 or c.x0 > prev.x1 + x_tolerance
+                                 or abs(c.top - prev.top) > y_tolerance):
             words.append(merge_chars(current))
             current = [c]
         else:
             current.append(c)
+        prev = c
     if current:
         words.append(merge_chars(current))
     return words
 
 
+LIGATURE_TABLE = str.maketrans(LIGATURES)
+
+
 def merge_chars(chars: list) -> Word:
-    """A word from its characters: their union box, the text with ligatures expanded, the first one's font."""
+    """A word from its characters (left to right, so the first has the least x0): their union box, the text with
+    ligatures expanded, the first one's font."""
     first = chars[0]
-    return Word("".join(LIGATURES.get(c.text, c.text) for c in chars), min(c.x0 for c in chars),
-                min(c.top for c in chars), max(c.x1 for c in chars), max(c.bottom for c in chars), first.font,
-                first.size)
+    text = "".join([c.text for c in chars])
+    if not text.isascii():
+        text = text.translate(LIGATURE_TABLE)
+    return Word(text, first.x0, min([c.top for c in chars]), max([c.x1 for c in chars]),
+                max([c.bottom for c in chars]), first.font, first.size)
+
+
+FONT_AND_SIZE = attrgetter("font", "size")
+X0 = attrgetter("x0")
 
 
 def upright_chars_to_words(chars: Sequence) -> list[Word]:
@@ -335,12 +348,18 @@ def upright_chars_to_words(chars: Sequence) -> list[Word]:
     of the samples and variants)."""
     x_tol, y_tol = WORD_OPTIONS["x_tolerance"], WORD_OPTIONS["y_tolerance"]
     words: list[Word] = []
-    for _, run in groupby(chars, key=attrgetter("font", "size")):
-        run = list(run)
-        cluster = top_clusters((c.top for c in run), y_tol)
-        by_line = sorted(run, key=lambda c: cluster[c.top])
-        for _, line in groupby(by_line, key=lambda c: cluster[c.top]):
-            words.extend(line_chars_to_words(sorted(line, key=attrgetter("x0")), x_tol, y_tol))
+    for _, group in groupby(chars, key=FONT_AND_SIZE):
+        run = list(group)
+        tops = {c.top for c in run}
+        if len(tops) == 1:  # most runs: one text object on one baseline
+            lines = [run]
+        else:
+            cluster = top_clusters(tops, y_tol)
+            run.sort(key=lambda c: cluster[c.top])  # stable, as pdfplumber's cluster_objects
+            lines = [list(line) for _, line in groupby(run, key=lambda c: cluster[c.top])]
+        for line in lines:
+            line.sort(key=X0)
+            words.extend(line_chars_to_words(line, x_tol, y_tol))
     return words
 
 
