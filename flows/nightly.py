@@ -43,9 +43,10 @@ def fetch_task(config: SourcesConfig, warehouse: str) -> tuple[list[InputDoc], l
 
 @task(name="plan", cache_policy=NO_CACHE)
 def plan_task(inputs: list[InputDoc], warehouse: str, code_version: str | None = None,
-              limits: WorkerLimits | None = None) -> Plan:
-    """Content-address every input, take a first look at new ones (in a child), decide what to extract."""
-    return plan_run(inputs, warehouse, code_version, limits)
+              limits: WorkerLimits | None = None, workers: int | None = None) -> Plan:
+    """Content-address every input, take a first look at new ones (each in a child, `workers` at once), decide
+    what to extract."""
+    return plan_run(inputs, warehouse, code_version, limits, workers)
 
 
 @task(name="extract", cache_policy=NO_CACHE)
@@ -140,7 +141,7 @@ def nightly_ingest(sources_file: str | None = DEFAULT_SOURCES, paths: list[str] 
                           memory_mb if memory_mb is not None else env.memory_mb)
     config = resolve_config(sources_file, paths)
     inputs, fetches = fetch_task(config, warehouse)
-    plan = plan_task(inputs, warehouse, code_version, limits)
+    plan = plan_task(inputs, warehouse, code_version, limits, workers)
     plan.run.fetched = dict(sorted(Counter(f.status for f in fetches).items()))
     if on_cluster:
         plan = extract_on_cluster(plan, limits, reporter)

@@ -341,20 +341,52 @@ def keep_pdfs(warehouse_path: Path | str, inputs: list[InputDoc], outcomes: list
                 keep_pdf(warehouse_path, o.sha256, data=inp.path.read_bytes())
 
 
+def hashed_inputs(inputs: list[InputDoc]) -> list[InputDoc]:
+    """The inputs with their bytes' sha256 filled in (each file hashed once per run); a file that cannot be read
+    keeps None, and planning records why."""
+    from pipeline.pdfstore import file_sha256
+
+    out = []
+    for inp in inputs:
+        if inp.sha256 is None and inp.failure is None and inp.path is not None:
+            try:
+                inp = replace(inp, sha256=file_sha256(inp.path))
+            except OSError:
+                pass
+        out.append(inp)
+    return out
+
+
+def paths_to_inspect(inputs: list[InputDoc], known: Any) -> list[Path]:
+    """The files whose bytes this code version has not extracted yet (one per distinct content): those planning
+    must take a first look at."""
+    out, seen = [], set()
+    for inp in inputs:
+        if inp.failure is None and inp.path is not None and inp.sha256 is not None \
+                and inp.sha256 not in known.extracted and inp.sha256 not in seen:
+            seen.add(inp.sha256)
+            out.append(inp.path)
+    return out
+
+
 def plan_run(inputs: list[InputDoc], warehouse_path: Path | str, code_version: str | None = None,
-             limits=None) -> Plan:
+             limits=None, workers: int | None = None) -> Plan:
     """Plan a run against the published warehouse (read-only: no lock, readers and writers go on).
 
-    The first look at each new file runs in a child process within `limits` (pipeline.workers): a file that
-    hangs or crashes pdfium is recorded as unreadable, and the run goes on.
+    The first look at each new file runs in a child process within `limits` (pipeline.workers), `workers` of
+    them at once (default_workers(); at least one): a file that hangs or crashes pdfium is recorded as
+    unreadable, and the run goes on.
     """
-    from pipeline.workers import WorkerLimits, inspect_isolated
+    from pipeline.workers import WorkerLimits, inspect_all_isolated, inspect_isolated
     from warehouse.load import read_known_state
 
     run = new_run(code_version=code_version)
     known = read_known_state(warehouse_path, run.code_version)
     lim = limits or WorkerLimits.from_env()
-    run.outcomes = plan_inputs(inputs, known, lambda path: inspect_isolated(path, lim))
+    inputs = hashed_inputs(inputs)
+    todo = paths_to_inspect(inputs, known)
+    looks = dict(zip(todo, inspect_all_isolated(todo, lim, default_workers() if workers is None else workers)))
+    run.outcomes = plan_inputs(inputs, known, lambda path: looks[path] if path in looks else inspect_isolated(path, lim))
     keep_pdfs(warehouse_path, inputs, run.outcomes)
     return Plan(run, inputs, known)
 
@@ -532,7 +564,7 @@ def ingest(paths: Iterable[Path | str], warehouse_path: Path | str, *, code_vers
     load (tests use it to interrupt a load at a chosen point).
     """
     inputs = local_inputs(paths) if inputs is None else inputs
-    plan = plan_run(inputs, warehouse_path, code_version, limits)
+    plan = plan_run(inputs, warehouse_path, code_version, limits, workers)
     extract_plan(plan, extract=extract, workers=workers, limits=limits, reporter=reporter)
     return load_plan(plan, warehouse_path, extract=extract, workers=workers, limits=limits, reporter=reporter,
                      progress=progress)

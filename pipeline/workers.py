@@ -278,7 +278,14 @@ def extract_isolated(path: Path, limits: WorkerLimits, extract: Extract | None =
 def inspect_isolated(path: Path, limits: WorkerLimits):
     """The first look at a file (extractors.pdf.inspect_pdf) in a child: a PDF that hangs or crashes pdfium while
     being opened is recorded as unreadable, with the reason, instead of taking the run down."""
+    [info] = inspect_all_isolated([path], limits, 1)
+    return info
+
+
+def inspect_all_isolated(paths: list[Path], limits: WorkerLimits, workers: int) -> list:
+    """First looks at many files, each in its own child as in `inspect_isolated`, `workers` at once: a run of
+    many new documents does not wait for each child in turn."""
     from extractors.pdf import failed, inspect_pdf
 
-    ok, value = call_isolated(inspect_pdf, Path(path), limits)
-    return value if ok else failed("unreadable", f"first look failed: {value}")
+    outcomes = call_in_workers(inspect_pdf, [Path(p) for p in paths], max(1, workers), limits)
+    return [value if ok else failed("unreadable", f"first look failed: {value}") for ok, value in outcomes]

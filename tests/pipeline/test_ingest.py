@@ -253,6 +253,28 @@ def test_a_plan_overtaken_by_another_writer_adds_nothing(folder: Path, tmp_path:
     assert not run.recorded and run.count("unchanged") == 2 and fingerprint(wh) == before
 
 
+def test_planning_looks_once_at_each_new_content_all_at_once(folder: Path, tmp_path: Path, monkeypatch):
+    import shutil
+
+    import pipeline.workers as workers
+
+    wh = tmp_path / "w.duckdb"
+    ingest([folder], wh, extract=fake_extract())
+    make_text_pdf(folder / "c.pdf", ["Verksamhetsplan 2023"])
+    shutil.copy(folder / "c.pdf", folder / "c-copy.pdf")  # the same bytes twice
+    make_text_pdf(folder / "d.pdf", ["Verksamhetsberättelse 2023"])
+    calls = []
+    real = workers.inspect_all_isolated
+    monkeypatch.setattr(workers, "inspect_all_isolated",
+                        lambda paths, limits, n: calls.append(([p.name for p in paths], n)) or real(paths, limits, n))
+    monkeypatch.setattr(workers, "inspect_isolated", lambda *a: pytest.fail("a file looked at on its own"))
+    plan = plan_run(local_inputs([folder]), wh, workers=2)
+    # the broken file was not extracted last time, so it is looked at again; c.pdf's twin is not
+    assert calls == [(["broken.pdf", "c-copy.pdf", "d.pdf"], 2)]
+    assert (plan.run.count("new"), plan.run.count("unchanged"), plan.run.count("failed")) == (2, 3, 1)
+    assert all(inp.sha256 for inp in plan.inputs)  # hashed once, in planning
+
+
 def test_a_plan_against_a_warehouse_that_was_replaced_extracts_again(folder: Path, tmp_path: Path):
     wh = tmp_path / "w.duckdb"
     ingest([folder], wh, extract=fake_extract())

@@ -11,7 +11,8 @@ import pytest
 from extractors.classify import DocumentInfo, Segmentation
 from pipeline.extract import DocumentExtraction
 from pipeline.records import Problem
-from pipeline.workers import WorkerLimits, call_isolated, exit_error, extract_in_workers, inspect_isolated
+from pipeline.workers import (WorkerLimits, call_isolated, exit_error, extract_in_workers, inspect_all_isolated,
+                              inspect_isolated)
 
 LIMITS = WorkerLimits(timeout_s=120, memory_mb=1024)  # generous: only `hang` may reach a time limit
 
@@ -109,6 +110,18 @@ def test_the_first_look_runs_isolated(tmp_path: Path):
     assert inspect_isolated(tmp_path / "b.pdf", LIMITS).reason == "not_pdf"
     gone = inspect_isolated(tmp_path / "missing.pdf", LIMITS)
     assert (gone.ok, gone.reason) == (False, "unreadable") and "first look failed: FileNotFoundError" in gone.detail
+
+
+def test_first_looks_run_side_by_side_and_a_bad_file_spoils_none(tmp_path: Path):
+    from tests.conftest import make_text_pdf
+
+    a = make_text_pdf(tmp_path / "a.pdf", ["Verksamhetsplan 2022"])
+    b = make_text_pdf(tmp_path / "b.pdf", ["Verksamhetsberättelse 2022"], pages=3)
+    (tmp_path / "c.pdf").write_text("<html><title>Not found</title></html>")
+    infos = inspect_all_isolated([a, tmp_path / "c.pdf", tmp_path / "missing.pdf", b], LIMITS, 2)
+    assert [(i.ok, i.reason, i.page_count) for i in infos] == [
+        (True, None, 1), (False, "not_pdf", 0), (False, "unreadable", 0), (True, None, 3)]
+    assert infos[3].first_text == "Verksamhetsberättelse 2022"
 
 
 def test_a_library_that_cannot_be_mapped_under_the_cap_is_a_memory_failure():
