@@ -124,6 +124,16 @@ def test_first_looks_run_side_by_side_and_a_bad_file_spoils_none(tmp_path: Path)
     assert infos[3].first_text == "Verksamhetsberättelse 2022"
 
 
+def test_first_look_limits_come_from_this_process_not_from_the_fork_server(tmp_path: Path, monkeypatch):
+    from tests.conftest import make_text_pdf
+
+    pdf = make_text_pdf(tmp_path / "a.pdf", ["Verksamhetsplan 2022"], pages=3)
+    assert inspect_isolated(pdf, LIMITS).ok  # the fork server is up, started without the setting below
+    monkeypatch.setenv("MUNI_MAX_PAGES", "2")
+    [info] = inspect_all_isolated([pdf], LIMITS, 2)
+    assert (info.ok, info.reason) == (False, "too_large") and "over the limit of 2 pages" in info.detail
+
+
 def test_a_library_that_cannot_be_mapped_under_the_cap_is_a_memory_failure():
     from pipeline.workers import out_of_memory
 
