@@ -96,6 +96,16 @@ def run_rows(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str) -> list[R
             for row in rows_from(con, e, run_table(e), "run_provenance", "run_id = ? AND doc_id = ?", [run_id, doc_id])]
 
 
+def run_rows_by_doc(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, list[Row]]:
+    """Every row a run extracted, per document (each list as `run_rows` gives it): one read of each table for the
+    whole run instead of one per document — each read scans the table, which grows with the warehouse."""
+    out: dict[str, list[Row]] = {}
+    for e in TABLE_ORDER:
+        for row in rows_from(con, e, run_table(e), "run_provenance", "run_id = ?", [run_id]):
+            out.setdefault(row.ref.doc_id, []).append(row)
+    return out
+
+
 def published_doc_ids(con: duckdb.DuckDBPyConnection, key: str) -> list[str]:
     """Every document that was ever published as a version of the logical document `key`."""
     return [r[0] for r in con.execute(
@@ -304,19 +314,22 @@ def insert_published(con: duckdb.DuckDBPyConnection, rows: list[Row]) -> None:
     insert_rows(con, "pub_provenance", tables["pub_provenance"], prov)
 
 
-def diff_against_published(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str
+def diff_against_published(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str,
+                           extracted: list[Row] | None = None
                            ) -> tuple[list[RowDiff], dict[tuple[str, str], dict[str, Any]]]:
-    """The diff of a run's extraction of a document against the published state of its logical document, and the
-    overrides standing on it ((entity, key) -> {field: value})."""
+    """The diff of a run's extraction of a document (`extracted`: its run rows, read here when not given) against
+    the published state of its logical document, and the overrides standing on it ((entity, key) -> {field:
+    value})."""
     overrides = active_overrides(con, key)
     skip = {k: frozenset(v) for k, v in overrides.items()}
-    return diff_rows(published_rows(con, key), run_rows(con, run_id, doc_id), skip), overrides
+    new = run_rows(con, run_id, doc_id) if extracted is None else extracted
+    return diff_rows(published_rows(con, key), new, skip), overrides
 
 
-def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str, against: tuple[str, str]
-                   ) -> DocumentReview:
+def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str, against: tuple[str, str],
+                   extracted: list[Row] | None = None) -> DocumentReview:
     """Diff one document against the published state: carry over what did not change, queue the rest."""
-    diffs, overrides = diff_against_published(con, run_id, doc_id, key)
+    diffs, overrides = diff_against_published(con, run_id, doc_id, key, extracted)
     created = now_utc()
     changes: list[dict[str, Any]] = []
     carried: list[Row] = []
@@ -351,6 +364,7 @@ def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> ReviewSummary:
         "AND e.status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.run_id = e.run_id "
         "AND p.doc_id = e.doc_id) ORDER BY e.doc_id", [run_id]).fetchall()
     out = []
+    extracted: dict[str, list[Row]] | None = None  # the run's rows per document, read once when first needed
     for doc_id, doc_type, year, committee in docs:
         known = con.execute("SELECT doc_key FROM publications WHERE doc_id = ? ORDER BY published_at LIMIT 1",
                             [doc_id]).fetchone()
@@ -359,7 +373,8 @@ def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> ReviewSummary:
         if against is None:
             out.append(publish_baseline(con, run_id, doc_id, key))
         else:
-            out.append(queue_document(con, run_id, doc_id, key, against))
+            extracted = run_rows_by_doc(con, run_id) if extracted is None else extracted
+            out.append(queue_document(con, run_id, doc_id, key, against, extracted.get(doc_id, [])))
     return ReviewSummary(run_id, tuple(out))
 
 
