@@ -422,6 +422,17 @@ def kaa_percent(docs: Docs):
                           (evidence(d, r, "value"), evidence(d, num, "value"), evidence(d, den, "value")))
 
 
+# the Swedish words behind the ASCII metric keys (samples/source/vb/120_kaa.yaml), for messages a steward reads
+METRIC_WORDS = {"sokta": "sökta", "nadda": "nådda", "kontaktforsok": "kontaktförsök", "sysselsattning": "sysselsättning",
+                "enkat": "enkät", "vardigt": "värdigt", "nojda": "nöjda", "medelvarde": "medelvärde", "mal": "mål",
+                "okand": "okänd", "bosattningskontroll": "bosättningskontroll", "aim": "AIM", "ungvux": "UngVux"}
+
+
+def metric_label(metric: str | None) -> str:
+    """A KAA metric key as words ('andel_nadda_med_sysselsattning' → 'andel nådda med sysselsättning')."""
+    return " ".join(METRIC_WORDS.get(w, w) for w in str(metric or "").split("_"))
+
+
 def kaa_gender_total(docs: Docs):
     for d in docs:
         t = kaa_tables(d)
@@ -434,7 +445,7 @@ def kaa_gender_total(docs: Docs):
             if number(k.get("value")) + number(m.get("value")) != number(total.get("value")):
                 yield Finding("KAA_GENDER_TOTAL", "error", d.key, "kaa_stats", f"{year}/{metric}",
                               str(number(k['value']) + number(m['value'])), str(total.get("value")), "exakt",
-                              f"{metric} {year}: kvinnor {k['value']} + män {m['value']} ≠ totalt {total['value']}.",
+                              f"{metric_label(metric)} {year}: kvinnor {k['value']} + män {m['value']} ≠ totalt {total['value']}.",
                               (evidence(d, total, "value"), evidence(d, k, "value"), evidence(d, m, "value")))
 
 
@@ -479,7 +490,7 @@ def kaa_text_vs_table(docs: Docs):
                 if ref is not None and number(ref.get("value")) is not None and number(ref["value"]) != value:
                     yield Finding("KAA_TEXT_TABLE", "warning", d.key, "kaa_stats", f"{year}/{metric}/{key_text(f.get('sentence'))[:30]}",
                                   str(ref["value"]), str(value), "exakt",
-                                  f"Texten anger {f.get('printed')} för {metric} {year} men tabellen {ref['value']}: "
+                                  f"Texten anger {f.get('printed')} för {metric_label(metric)} {year} men tabellen {ref['value']}: "
                                   f"\"{f.get('sentence')}\"", (evidence(d, f, "value"), evidence(d, ref, "value")))
             elif comparison in ("increase", "decrease") or str(comparison or "").startswith("diff_vs_"):
                 prev_year = int(str(comparison).rsplit("_", 1)[-1]) if str(comparison).startswith("diff_vs_") else (
@@ -492,7 +503,7 @@ def kaa_text_vs_table(docs: Docs):
                 if diff != stated:
                     yield Finding("KAA_TEXT_TABLE", "warning", d.key, "kaa_stats", f"{year}/{metric}/diff/{key_text(f.get('sentence'))[:30]}",
                                   str(diff), str(stated), "exakt",
-                                  f"Texten anger en förändring på {f.get('printed')} för {metric} {prev_year}→{year}, men "
+                                  f"Texten anger en förändring på {f.get('printed')} för {metric_label(metric)} {prev_year}→{year}, men "
                                   f"tabellerna ger {a['value']} − {b['value']} = {diff}: \"{f.get('sentence')}\"",
                                   (evidence(d, f, "value"), evidence(d, a, "value"), evidence(d, b, "value")))
 

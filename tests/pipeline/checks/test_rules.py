@@ -109,3 +109,12 @@ def test_docs_rules_md_is_current():
 
     assert (ROOT / "docs" / "rules.md").read_text(encoding="utf-8") == rules_markdown(), \
         "docs/rules.md is stale: run `.venv/bin/python -m pipeline.checks.docs`"
+
+
+def test_kaa_metric_keys_read_as_swedish_words_in_messages():
+    from pipeline.checks.rules import metric_label
+
+    assert metric_label("sokta") == "sökta"
+    assert metric_label("andel_nadda_med_sysselsattning") == "andel nådda med sysselsättning"
+    assert metric_label("till_arbete") == "till arbete"
+    assert metric_label("aim_avslutade_till_okand") == "AIM avslutade till okänd"
