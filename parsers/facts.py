@@ -286,6 +286,10 @@ def _token_index(doc: Doc) -> list[int]:
     return idx
 
 
+# '2000 fler än 2021': a number compared as more or fewer is a count, whatever it looks like
+_MORE_OR_FEWER = frozenset({"fler", "färre"})
+
+
 def _is_yearlike(m: re.Match) -> bool:
     """A four-digit 19xx/20xx number printed without unit, grouping or decimals."""
     return not m.group("pct") and bool(_YEAR.match(m.group("num")))
@@ -345,7 +349,7 @@ def _range_is_silent(doc: Doc, tix: list[int], span: tuple[int, int]) -> bool:
 def _scan(doc: Doc, group_starts: set[int]) -> tuple[list[_Figure], dict[int, int], list[int]]:
     """Figures, years (token -> year) and token indices of numbers out of scope (for `unmatched`).
 
-    A 19xx/20xx number is a year unless a count noun follows it ('2000 ungdomar', '2000 kvinnor')."""
+    A 19xx/20xx number is a year unless a count noun or 'fler'/'färre' follows it ('2000 ungdomar', '2000 fler')."""
     text, tix = doc.text, _token_index(doc)
     ranges = _ranges(text)
     figures, years, out_of_scope = [], {}, []
@@ -357,7 +361,8 @@ def _scan(doc: Doc, group_starts: set[int]) -> tuple[list[_Figure], dict[int, in
             continue
         first, last = tix[m.start()], tix[m.end() - 1]
         num_last = tix[m.end("num") - 1]
-        if _is_yearlike(m) and not _is_count_noun(doc, num_last + 1, group_starts):
+        if _is_yearlike(m) and not _is_count_noun(doc, num_last + 1, group_starts) \
+                and _next_lower(doc, num_last) not in _MORE_OR_FEWER:
             years[first] = int(m.group("num"))
             continue
         why = _not_a_figure(doc, first, last, text, m.start())

@@ -476,3 +476,13 @@ def test_projektbilaga_fields_match_the_truth(path):
 def test_labelled_fields_never_raise(lines):
     got = extract_labelled_fields(lines)
     assert len(got) >= len(lines)
+
+
+def test_a_count_that_looks_like_a_year_is_a_count_when_compared_as_more_or_fewer():
+    # a layout variant scales the VB's "ca 1000 fler än 2021" to 2000: still a difference, not the year 2000
+    text = ("Under 2022 gjordes drygt 35000 kontaktförsök för att försöka nå unga i registret, vilket är ca 2000 "
+            "fler än 2021.")
+    facts = [(f.metric, f.value, f.printed, f.year, f.comparison, f.qualifier)
+             for f in extract_facts(text, default_year=2022).facts]
+    assert ("kontaktforsok", Decimal("2000"), "2000 fler", 2022, "diff_vs_2021", "ca") in facts
+    assert [f.year for f in extract_facts("Sedan 2019 har antalet ökat.", default_year=2022).facts] == []
