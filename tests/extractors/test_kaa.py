@@ -10,6 +10,8 @@ shift; against the truth as built: precision 99.5 %, fields 98.6 %). The 19 miss
 counts that `parsers.facts` reads as years ('ca 2000 fler', 'färre än 2021 (1980)', 'från 2004 till
 2115'); one of them would carry the year 2000 and is rejected as implausible. A missed print shifts the
 occurrence matching of the next equal key, which shows as 3 'page' mismatches.
+Since then a 19xx/20xx number followed by 'fler'/'färre' is a count ('ca 2000 fler än 2021'): `muni eval` over
+the ten variants as built reads 2321 of 2330 rows (was 2311), recall 99.1 % (was 98.7 %), precision 99.5 %.
 """
 from __future__ import annotations
 
