@@ -18,11 +18,13 @@ from dataclasses import dataclass
 from decimal import Decimal
 from functools import lru_cache
 
-import spacy
-from spacy.language import Language
-from spacy.matcher import Matcher
-from spacy.tokens import Doc, Span
-from spacy.util import filter_spans
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # spaCy itself is imported when a text is first parsed: importing it costs ~1 s, and a
+    # process that only needs the record classes (the checks in the flow's parent) never parses prose
+    from spacy.language import Language
+    from spacy.matcher import Matcher
+    from spacy.tokens import Doc
 
 from parsers.numbers import Amount, ParseError, normalise_spaces, parse_amount, parse_number
 from parsers.periods import MONTHS, Period, parse_period
@@ -218,6 +220,8 @@ class _Sent:
 @lru_cache(maxsize=1)
 def _nlp() -> Language:
     """The blank Swedish pipeline (sentencizer + lookup lemmatizer), built once: no download."""
+    import spacy
+
     nlp = spacy.blank("sv")
     nlp.add_pipe("sentencizer")
     nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
@@ -228,6 +232,8 @@ def _nlp() -> Language:
 @lru_cache(maxsize=1)
 def _matcher() -> Matcher:
     """One Matcher holding every cue pattern; labels are 'kind|key|rank'."""
+    from spacy.matcher import Matcher
+
     m = Matcher(_nlp().vocab)
     for key, rank, patterns in _METRIC_CUES:
         m.add(f"metric|{key}|{rank}", patterns)
@@ -255,6 +261,9 @@ def _parse(text: str) -> Doc:
 
 def _cues(doc: Doc) -> list[_Cue]:
     """All cue matches; within a kind, overlapping matches keep the longest."""
+    from spacy.tokens import Span
+    from spacy.util import filter_spans
+
     strings = doc.vocab.strings
     by_kind: dict[str, list[Span]] = {}
     for match_id, start, end in _matcher()(doc):
