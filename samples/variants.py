@@ -120,6 +120,27 @@ def transform_strings(node, fn):
     return fn(node) if isinstance(node, str) else node
 
 
+YEAR_KEY = re.compile(r"^[a-z]+(?:_[a-z]+)*_(20[12]\d|2030)$")  # 'outcome_2021', 'year_2022', 'diff_vs_2021'
+YEAR_KEYED_IDENTIFIERS = ("key", "comparison")  # a column's key, a prose figure's comparison
+
+
+def shift_year_keys(node, shift: int):
+    """Year-suffixed keys moved by `shift`, as the page prints them: dict keys and the column-key and
+    comparison identifiers ('outcome_2021' → 'outcome_2022'); table ids and other identifiers untouched."""
+    def moved(name: str) -> str:
+        return YEAR_KEY.sub(lambda m: m.group(0)[:-4] + str(int(m.group(1)) + shift), name)
+
+    if not shift:
+        return node
+    if isinstance(node, dict):
+        return {(moved(k) if isinstance(k, str) else k):
+                (moved(v) if k in YEAR_KEYED_IDENTIFIERS and isinstance(v, str) else shift_year_keys(v, shift))
+                for k, v in node.items()}
+    if isinstance(node, list):
+        return [shift_year_keys(v, shift) for v in node]
+    return node
+
+
 def make_variant(seed: int, perturb: bool = True) -> Variant:
     """Source of both documents for variant `seed`: another layout, committee and year, and (unless
     `perturb` is False) figures scaled by one integer factor and some risks' S and K swapped."""
@@ -140,7 +161,8 @@ def make_variant(seed: int, perturb: bool = True) -> Variant:
             def rename(text: str) -> str:
                 return shift_year_text(text.replace("Arbetsmarknadsnämnden", params.committee), params.year_shift)
 
-            sections = [Section(s.name, transform_strings(s.data, rename)) for s in sections]
+            sections = [Section(s.name, shift_year_keys(transform_strings(s.data, rename), params.year_shift))
+                        for s in sections]
         if factor != 1:
             sections = swap_risk_scales(perturb_figures(sections, factor), rnd)
         docs[doc] = (meta, sections)
