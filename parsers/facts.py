@@ -299,6 +299,18 @@ def _token_index(doc: Doc) -> list[int]:
 _MORE_OR_FEWER = frozenset({"fler", "färre"})
 
 
+def _compared_count(doc: Doc, first: int, last: int) -> bool:
+    """A 19xx/20xx number that the wording makes a count: compared as more or fewer ('2000 fler'), set against a
+    year ('2004 under 2021'), or given in brackets right after a year ('färre än 2021 (1980)')."""
+    nxt = _next_lower(doc, last)
+    if nxt in _MORE_OR_FEWER:
+        return True
+    if nxt == "under" and _YEAR.fullmatch(_next_lower(doc, last, 1)):
+        return True
+    return (_prev_lower(doc, first) == "(" and nxt == ")" and first >= 2
+            and bool(_YEAR.fullmatch(doc[first - 2].lower_)))
+
+
 def _is_yearlike(m: re.Match) -> bool:
     """A four-digit 19xx/20xx number printed without unit, grouping or decimals."""
     return not m.group("pct") and bool(_YEAR.match(m.group("num")))
@@ -358,7 +370,8 @@ def _range_is_silent(doc: Doc, tix: list[int], span: tuple[int, int]) -> bool:
 def _scan(doc: Doc, group_starts: set[int]) -> tuple[list[_Figure], dict[int, int], list[int]]:
     """Figures, years (token -> year) and token indices of numbers out of scope (for `unmatched`).
 
-    A 19xx/20xx number is a year unless a count noun or 'fler'/'färre' follows it ('2000 ungdomar', '2000 fler')."""
+    A 19xx/20xx number is a year unless a count noun follows it ('2000 ungdomar') or the wording makes it a
+    count (_compared_count)."""
     text, tix = doc.text, _token_index(doc)
     ranges = _ranges(text)
     figures, years, out_of_scope = [], {}, []
@@ -371,7 +384,7 @@ def _scan(doc: Doc, group_starts: set[int]) -> tuple[list[_Figure], dict[int, in
         first, last = tix[m.start()], tix[m.end() - 1]
         num_last = tix[m.end("num") - 1]
         if _is_yearlike(m) and not _is_count_noun(doc, num_last + 1, group_starts) \
-                and _next_lower(doc, num_last) not in _MORE_OR_FEWER:
+                and not _compared_count(doc, first, num_last):
             years[first] = int(m.group("num"))
             continue
         why = _not_a_figure(doc, first, last, text, m.start())

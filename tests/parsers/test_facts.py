@@ -486,3 +486,19 @@ def test_a_count_that_looks_like_a_year_is_a_count_when_compared_as_more_or_fewe
              for f in extract_facts(text, default_year=2022).facts]
     assert ("kontaktforsok", Decimal("2000"), "2000 fler", 2022, "diff_vs_2021", "ca") in facts
     assert [f.year for f in extract_facts("Sedan 2019 har antalet ökat.", default_year=2022).facts] == []
+
+
+@pytest.mark.parametrize("text, want", [
+    ("Fler nya ungdomar skrevs in under 2022, 2115 jämfört med 2004 under 2021.",
+     ("nyinskrivna", Decimal("2004"), "2004", 2021, "prior")),
+    ("Under perioden avslutades 1953 ungdomar vilket är färre än 2021 (1980).",
+     ("avslutade", Decimal("1980"), "(1980)", 2021, "prior")),
+])
+def test_a_count_that_looks_like_a_year_is_a_count_when_set_against_a_year(text, want):
+    facts = [(f.metric, f.value, f.printed, f.year, f.comparison) for f in extract_facts(text, default_year=2022).facts]
+    assert want in facts
+
+
+def test_years_stay_years_next_to_brackets_and_under():
+    for text in ("Sedan 2019 har antalet ökat, se rapporten (2021).", "Arbetet startade 2019 under 2020 års plan."):
+        assert extract_facts(text, default_year=2022).facts == []
