@@ -282,8 +282,6 @@ def shapes_to_rules_and_fills(lines: Iterable[Box], rects: Iterable[tuple[Box, b
     return rules, fills
 
 
-# pdfplumber's ligature expansion (WordExtractor's expand_ligatures)
-LIGATURES = {"ﬀ": "ff", "ﬃ": "ffi", "ﬄ": "ffl", "ﬁ": "fi", "ﬂ": "fl", "ﬆ": "st", "ﬅ": "st"}
 
 
 def top_clusters(tops: Iterable[float], tolerance: float) -> dict[float, int]:
@@ -323,7 +321,14 @@ def line_chars_to_words(line: list, x_tolerance: float, y_tolerance: float) -> l
     return words
 
 
-LIGATURE_TABLE = str.maketrans(LIGATURES)
+def _ligature_table() -> dict[int, str]:
+    """pdfplumber's own ligature expansions (WordExtractor's expand_ligatures) as a str.translate table."""
+    from pdfplumber.utils.text import LIGATURES
+
+    return str.maketrans(LIGATURES)
+
+
+LIGATURE_TABLE = _ligature_table()
 
 
 def merge_chars(chars: list) -> Word:
@@ -404,6 +409,12 @@ def pdfium_page_to_page(page, p, number: int, font_cache: dict) -> Page | None:
 def read_pages(path: Path | str, numbers: Iterable[int] | None = None, text_reader: str = "auto") -> list[Page]:
     """The page model of every page (or of the given 1-based page numbers). `text_reader="auto"` reads pages
     through pdfium where it can (same page model, faster); "pdfplumber" reads every page with pdfplumber."""
+    return read_document(path, numbers, text_reader)[0]
+
+
+def read_document(path: Path | str, numbers: Iterable[int] | None = None, text_reader: str = "auto"
+                  ) -> tuple[list[Page], str | None]:
+    """`read_pages` and the document's metadata title (pdfium's reading), from one opening of the file."""
     import pdfplumber
     import pypdfium2 as pdfium
 
@@ -412,8 +423,9 @@ def read_pages(path: Path | str, numbers: Iterable[int] | None = None, text_read
     wanted = set(numbers) if numbers is not None else None
     out = []
     with pdfplumber.open(str(path)) as pdf:
-        doc = pdfium.PdfDocument(str(path)) if text_reader == "auto" else None
-        if doc is not None and len(doc) != len(pdf.pages):  # the two parsers disagree on the page tree
+        doc = pdfium.PdfDocument(str(path))
+        title = (doc.get_metadata_dict() or {}).get("Title") or None
+        if text_reader != "auto" or len(doc) != len(pdf.pages):  # or the two parsers disagree on the page tree
             doc.close()
             doc = None
         font_cache: dict = {}
@@ -433,4 +445,4 @@ def read_pages(path: Path | str, numbers: Iterable[int] | None = None, text_read
         finally:
             if doc is not None:
                 doc.close()
-    return out
+    return out, title

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable
 
 from extractors.classify import DocumentInfo, SectionSpan, Segmentation, classify_document, segment_pages
-from extractors.pages import Page, read_pages
+from extractors.pages import Page, read_document
 from pipeline.records import Problem, Record
 
 # section kind -> "module:function"; kinds with nothing to extract map to None
@@ -144,12 +144,6 @@ def link_documents(docs: list[DocumentExtraction]) -> None:
 
 
 def extract_document(path: Path | str) -> DocumentExtraction:
-    """Read a PDF's pages once and extract everything (the I/O edge of extraction)."""
-    import pypdfium2 as pdfium
-
-    pdf = pdfium.PdfDocument(str(path))
-    try:
-        title = (pdf.get_metadata_dict() or {}).get("Title") or None
-    finally:
-        pdf.close()
-    return extract_pages(read_pages(path), Path(path), title)
+    """Read a PDF's pages and title once and extract everything (the I/O edge of extraction)."""
+    pages, title = read_document(path)
+    return extract_pages(pages, Path(path), title)
