@@ -43,13 +43,6 @@ class PathShape:
     colour: tuple[float, float, float] | None
 
 
-def page_objects_are_readable(page: pdfium.PdfPage) -> bool:
-    """True when the page draws only text, images, paths and shadings (no form XObjects or unknown objects)."""
-    handle = page.raw
-    return all(raw.FPDFPageObj_GetType(raw.FPDFPage_GetObject(handle, i)) in PAGE_MODEL_OBJECT_TYPES
-               for i in range(raw.FPDFPage_CountObjects(handle)))
-
-
 def segments_to_subpaths(segments: list[tuple[str, Point, bool]]) -> list[Subpath] | None:
     """pdfium's segments (op, page-space point, closes) as pdfminer's subpaths: a closing segment is followed
     by 'h' (back to the subpath's start), and a new subpath begins at every moveto. pdfium closes a path whose
@@ -120,14 +113,15 @@ def _fill_colour(obj) -> tuple[float, float, float] | None:
 def page_shapes(page: pdfium.PdfPage) -> list[PathShape] | None:
     """Every painted line and rectangle of the page in content order, as pdfminer would make them; None when
     the page has objects the page model cannot take from pdfium (see the module's docstring)."""
-    if not page_objects_are_readable(page):
-        return None
     handle = page.raw
     fill_mode, stroke = ctypes.c_int(), ctypes.c_int()
     shapes: list[PathShape] = []
     for i in range(raw.FPDFPage_CountObjects(handle)):
         obj = raw.FPDFPage_GetObject(handle, i)
-        if raw.FPDFPageObj_GetType(obj) != raw.FPDF_PAGEOBJ_PATH:
+        kind = raw.FPDFPageObj_GetType(obj)
+        if kind not in PAGE_MODEL_OBJECT_TYPES:
+            return None
+        if kind != raw.FPDF_PAGEOBJ_PATH:
             continue
         if not raw.FPDFPath_GetDrawMode(obj, fill_mode, stroke):
             return None
