@@ -292,13 +292,6 @@ def inspect_batch(limits: "InspectLimits", paths: list[Path]) -> list:
     return [inspect_pdf(p, limits=limits) for p in paths]
 
 
-def inspect_one(limits: "InspectLimits", path: Path):
-    """The first look at one file, in its own child (a batch's files again, when the batch's child failed)."""
-    from extractors.pdf import inspect_pdf
-
-    return inspect_pdf(path, limits=limits)
-
-
 def inspect_all_isolated(paths: list[Path], limits: WorkerLimits, workers: int) -> list:
     """First looks at many files in children, `workers` at once, up to FIRST_LOOKS_PER_CHILD files per child. A
     batch whose child fails (a file that hangs, crashes pdfium, eats memory or cannot be read) is looked at again
@@ -320,7 +313,7 @@ def inspect_all_isolated(paths: list[Path], limits: WorkerLimits, workers: int) 
             out[start:start + len(value)] = value
         else:
             again.extend(range(start, min(start + size, len(paths))))
-    for i, (ok, value) in zip(again, call_in_workers(partial(inspect_one, look), [paths[i] for i in again], workers,
-                                                     limits)):
-        out[i] = value if ok else failed("unreadable", f"first look failed: {value}")
+    for i, (ok, value) in zip(again, call_in_workers(partial(inspect_batch, look), [[paths[i]] for i in again],
+                                                     workers, limits)):
+        out[i] = value[0] if ok else failed("unreadable", f"first look failed: {value}")
     return out
