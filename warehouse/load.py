@@ -134,8 +134,9 @@ def arrow_type(type_name: str) -> pa.DataType:
 
 
 def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, Column],
-                rows: list[dict[str, Any]]) -> int:
-    """Insert `rows` (dicts keyed by column) into `table` through one Arrow batch; returns the row count."""
+                rows: list[dict[str, Any]], on_conflict_ignore: bool = False) -> int:
+    """Insert `rows` (dicts keyed by column) into `table` through one Arrow batch; returns the row count.
+    `on_conflict_ignore`: a row whose key the table already holds is left out (ON CONFLICT DO NOTHING)."""
     if not rows:
         return 0
     present = set().union(*rows)  # every key of every row
@@ -148,7 +149,8 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, C
     con.register(view, batch)
     try:
         cols = ", ".join(quote_ident(n) for n in names)
-        con.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM {quote_ident(view)}")
+        con.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM {quote_ident(view)}"
+                    + (" ON CONFLICT DO NOTHING" if on_conflict_ignore else ""))
     finally:
         con.unregister(view)
     return len(rows)
@@ -202,15 +204,15 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunSummary, progress: Progress
             [run.run_id, utc_naive(run.started_at), utc_naive(run.finished_at), run.code_version, "succeeded",
              len(run.outcomes), run.count("new"), run.count("reextracted"), run.count("unchanged"),
              run.count("failed"), run.pages_total, rows.records, rows.problems])
-        for o in run.outcomes:
-            insert_outcome(con, run, o)
+        insert_rows(con, "run_documents", tables["run_documents"], [outcome_row(run, o) for o in run.outcomes])
+        insert_rows(con, "document_files", tables["document_files"], new_document_rows(run), on_conflict_ignore=True)
         progress("documents")
         insert_rows(con, "document_extractions", tables["document_extractions"], rows.extractions)
         for table in sorted(rows.tables):
             insert_rows(con, table, tables[table], rows.tables[table])
             progress(f"table:{table}")
         from pipeline.review import queue_changes
-        rows.review = queue_changes(con, run.run_id)  # publish first versions, queue changes to published ones
+        rows.review = queue_changes(con, run.run_id, tables)  # publish first versions, queue changes to published ones
         progress("reviewed")
         progress("commit")
         con.execute("COMMIT")
@@ -220,17 +222,20 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunSummary, progress: Progress
     return rows
 
 
-def insert_outcome(con: duckdb.DuckDBPyConnection, run: RunSummary, o: DocumentOutcome) -> None:
-    """What the run did with one file, and the document itself when its bytes are new."""
-    con.execute(
-        "INSERT INTO run_documents (run_id, source_uri, sha256, doc_id, status, reason, detail, page_count) "
-        "VALUES (?,?,?,?,?,?,?,?)",
-        [run.run_id, o.source_uri, o.sha256, o.doc_id, o.status, o.reason, o.detail, o.page_count])
-    if o.status == "new":
-        con.execute(
-            "INSERT INTO document_files (doc_id, sha256, source_uri, page_count, first_seen_at) "
-            "VALUES (?,?,?,?,?) ON CONFLICT DO NOTHING",
-            [o.doc_id, o.sha256, o.source_uri, o.page_count, utc_naive(run.started_at)])
+def outcome_row(run: RunSummary, o: DocumentOutcome) -> dict[str, Any]:
+    """The run_documents row of what the run did with one file."""
+    return {"run_id": run.run_id, "source_uri": o.source_uri, "sha256": o.sha256, "doc_id": o.doc_id, "status": o.status,
+            "reason": o.reason, "detail": o.detail, "page_count": o.page_count}
+
+
+def new_document_rows(run: RunSummary) -> list[dict[str, Any]]:
+    """The document_files rows of the documents whose bytes are new in this run (each once)."""
+    out: dict[str, dict[str, Any]] = {}
+    for o in run.outcomes:
+        if o.status == "new" and o.doc_id is not None and o.doc_id not in out:
+            out[o.doc_id] = {"doc_id": o.doc_id, "sha256": o.sha256, "source_uri": o.source_uri,
+                             "page_count": o.page_count, "first_seen_at": utc_naive(run.started_at)}
+    return list(out.values())
 
 
 def publish_run(path: Path | str, run: RunSummary, progress: Progress = _quiet) -> RunRows:

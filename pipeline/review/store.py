@@ -16,7 +16,8 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from functools import partial
+from typing import Any, Callable, Iterable
 
 import duckdb
 
@@ -172,11 +173,13 @@ def record_publication(con: duckdb.DuckDBPyConnection, review: DocumentReview, r
          review.rows_published, review.changes_queued])
 
 
-def publish_baseline(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str) -> DocumentReview:
-    """Publish every row of a logical document's first version as it was extracted."""
+def publish_baseline(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str,
+                     tables: dict | None = None) -> DocumentReview:
+    """Publish every row of a logical document's first version as it was extracted (`tables`: the catalogue, when
+    the caller has read it)."""
     from warehouse.load import table_columns
 
-    tables = table_columns(con)  # one catalogue query, not one per table
+    tables = tables or table_columns(con)  # one catalogue query, not one per table
     n = 0
     for e in TABLE_ORDER:
         cols = ", ".join(quote_ident(c) for c in tables[pub_table(e)])
@@ -297,13 +300,14 @@ def prov_entity(row: Row) -> str:
     return row.values["entity"] if row.entity == "other_records" else row.entity
 
 
-def insert_published(con: duckdb.DuckDBPyConnection, rows: list[Row]) -> None:
-    """Add rows (and their provenance) to the published state, one Arrow batch per table."""
+def insert_published(con: duckdb.DuckDBPyConnection, rows: list[Row], tables: dict | None = None) -> None:
+    """Add rows (and their provenance) to the published state, one Arrow batch per table (`tables`: the catalogue,
+    when the caller has read it)."""
     from warehouse.load import insert_rows, table_columns
 
     if not rows:
         return
-    tables = table_columns(con)
+    tables = tables or table_columns(con)
     by: dict[str, list[dict]] = {}
     prov: list[dict] = []
     for row in rows:
@@ -321,15 +325,24 @@ def diff_against_published(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: 
     the published state of its logical document, and the overrides standing on it ((entity, key) -> {field:
     value})."""
     overrides = active_overrides(con, key)
-    skip = {k: frozenset(v) for k, v in overrides.items()}
     new = run_rows(con, run_id, doc_id) if extracted is None else extracted
-    return diff_rows(published_rows(con, key), new, skip), overrides
+    return diff_rows(published_rows(con, key), new, {k: frozenset(v) for k, v in overrides.items()}), overrides
 
 
 def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str, against: tuple[str, str],
-                   extracted: list[Row] | None = None) -> DocumentReview:
-    """Diff one document against the published state: carry over what did not change, queue the rest."""
-    diffs, overrides = diff_against_published(con, run_id, doc_id, key, extracted)
+                   extracted: list[Row] | None = None, state: "PublishedState | None" = None) -> DocumentReview:
+    """Diff one document against the published state: carry over what did not change, queue the rest.
+
+    `state` (the load's PublishedState) answers the reads and is kept in step; without it they go to the warehouse.
+    """
+    if state is None:
+        diffs, overrides = diff_against_published(con, run_id, doc_id, key, extracted)
+        tables, republished = None, doc_id not in published_doc_ids(con, key)
+    else:
+        overrides = state.overrides(key)
+        new = run_rows(con, run_id, doc_id) if extracted is None else extracted
+        diffs = diff_rows(state.rows(key), new, {k: frozenset(v) for k, v in overrides.items()})
+        tables, republished = state.tables, doc_id not in state.doc_ids(key)
     created = now_utc()
     changes: list[dict[str, Any]] = []
     carried: list[Row] = []
@@ -337,44 +350,167 @@ def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key
         if d.status in ("unchanged", "changed"):
             carried.append(merged_row(d, overrides.get((d.entity, d.key), {})))
         changes.extend(change_rows(d, run_id, doc_id, key, created))
-    delete_published(con, [d.old for d in diffs if d.status in ("unchanged", "changed")])
-    insert_published(con, carried)
+    gone = [d.old for d in diffs if d.status in ("unchanged", "changed")]
+    delete_published(con, gone)
+    insert_published(con, carried, tables)
+    if state is not None:
+        state.replace(gone, carried)
     if changes:
         from warehouse.load import insert_rows, table_columns
 
-        insert_rows(con, "review_changes", table_columns(con)["review_changes"],
+        insert_rows(con, "review_changes", (tables or table_columns(con))["review_changes"],
                     [{k: list(v) if isinstance(v, tuple) else v for k, v in c.items()} for c in changes])
-    basis = "reextraction" if doc_id in published_doc_ids(con, key) else "republished"
     unchanged = sum(1 for d in diffs if d.status == "unchanged")
-    review = DocumentReview(doc_id, key, basis, against[1], unchanged, len(changes))
+    review = DocumentReview(doc_id, key, "republished" if republished else "reextraction", against[1], unchanged,
+                            len(changes))
     record_publication(con, review, run_id, f"compared with the published state (run {against[0]}, document "
                                             f"{against[1]}): {unchanged} rows carried over, {len(changes)} changes "
                                             "wait for review")
     return review
 
 
-def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str) -> ReviewSummary:
+def row_identity(row: Row) -> tuple:
+    """A published row's identity in its table (for `other_records`, with its record's entity), as deletes match it."""
+    r = row.ref
+    return row.entity, r.run_id, r.doc_id, r.row_no, row.values["entity"] if row.entity == "other_records" else None
+
+
+def publication_rank(started_at: datetime | None, run_id: str, doc_id: str) -> tuple:
+    """Orders publications as `current_publication` does (newest run first, then run_id and doc_id descending)."""
+    return started_at is not None, started_at or datetime.min, run_id, doc_id
+
+
+class PublishedState:
+    """The published rows and publications of the logical documents one load touches: read from the warehouse once,
+    then kept in step with what the load publishes.
+
+    Before, each document's diff read the published state back (13 pub_ tables with two queries each, plus the
+    publications and overrides), and those tables grow with the warehouse; a run that brings many versions of the
+    same logical documents spent most of its load there. `rows`, `doc_ids`, `current` and `overrides` answer exactly
+    what `published_rows`, `published_doc_ids`, `current_publication` and `active_overrides` would read at the same
+    moment (tests/pipeline/review/test_store.py compares them). The writes still go to the warehouse as they did.
+    """
+
+    def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, keys: Iterable[str], tables: dict):
+        from warehouse.load import table_columns
+
+        self.con, self.run_id, self.tables = con, run_id, tables or table_columns(con)
+        keys = sorted(set(keys))
+        self._docs: dict[str, set[str]] = {k: set() for k in keys}
+        self._current: dict[str, tuple] = {}
+        found = self.con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchone()
+        self._started = found[0] if found else None
+        self._run_known = found is not None
+        if keys:
+            marks = ", ".join("?" for _ in keys)
+            for key, doc_id, pub_run, started, has_run in con.execute(
+                    "SELECT p.doc_key, p.doc_id, p.run_id, r.started_at, r.run_id IS NOT NULL FROM publications p "
+                    f"LEFT JOIN runs r ON r.run_id = p.run_id WHERE p.doc_key IN ({marks})", keys).fetchall():
+                self._docs[key].add(doc_id)
+                if has_run:
+                    self._note_current(key, started, pub_run, doc_id)
+        self._by_doc: dict[str, list[Row]] = {}
+        docs = sorted(set().union(*self._docs.values())) if keys else []
+        if docs:
+            marks = ", ".join("?" for _ in docs)
+            for e in TABLE_ORDER:
+                for row in rows_from(con, e, pub_table(e), "pub_provenance", f"doc_id IN ({marks})", docs):
+                    self._by_doc.setdefault(row.ref.doc_id, []).append(row)
+        self._standing: dict[str, list[Override]] = {}
+        for o in standing_overrides(con):
+            self._standing.setdefault(o.doc_key, []).append(o)
+        self._overrides: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
+        self._unread: dict[str, Callable[[], list[Row]]] = {}  # baselines whose rows are not read yet
+
+    def _note_current(self, key: str, started_at: datetime | None, run_id: str, doc_id: str) -> None:
+        rank = publication_rank(started_at, run_id, doc_id)
+        if key not in self._current or rank > self._current[key]:
+            self._current[key] = rank
+
+    def rows(self, key: str) -> list[Row]:
+        """The published rows of a logical document, as `published_rows` reads them."""
+        for d in self._docs.get(key, ()):
+            if d in self._unread:
+                self.replace([], self._unread.pop(d)())
+        order = {e: i for i, e in enumerate(TABLE_ORDER)}
+        got = [row for d in self._docs.get(key, ()) for row in self._by_doc.get(d, [])]
+        return sorted(got, key=lambda r: (order[r.entity], r.ref.doc_id, r.ref.row_no))
+
+    def doc_ids(self, key: str) -> list[str]:
+        """Every document published as a version of `key`, as `published_doc_ids` reads them."""
+        return sorted(self._docs.get(key, ()))
+
+    def current(self, key: str) -> tuple[str, str] | None:
+        """(run_id, doc_id) of the latest publication of `key`, as `current_publication` reads it."""
+        rank = self._current.get(key)
+        return (rank[2], rank[3]) if rank else None
+
+    def overrides(self, key: str) -> dict[tuple[str, str], dict[str, Any]]:
+        """The overrides standing on `key`, as `active_overrides` reads them (parsed when first asked for)."""
+        if key not in self._overrides:
+            out: dict[tuple[str, str], dict[str, Any]] = {}
+            for o in self._standing.get(key, []):
+                t = run_table(o.entity)
+                out.setdefault((o.entity, o.entity_key), {})[o.field] = parse_value(
+                    o.value, self.tables[t][o.field].type, t, o.field)
+            self._overrides[key] = out
+        return self._overrides[key]
+
+    def replace(self, gone: list[Row], added: list[Row]) -> None:
+        """Rows deleted from and added to the pub_ tables (as delete_published and insert_published did)."""
+        drop = {row_identity(r) for r in gone}
+        for doc_id in {r.ref.doc_id for r in [*gone, *added]} & self._unread.keys():
+            self.replace([], self._unread.pop(doc_id)())
+        for doc_id in {r.ref.doc_id for r in gone}:
+            self._by_doc[doc_id] = [r for r in self._by_doc.get(doc_id, []) if row_identity(r) not in drop]
+        for r in added:
+            self._by_doc.setdefault(r.ref.doc_id, []).append(r)
+
+    def published(self, key: str, doc_id: str, baseline: Callable[[], list[Row]] | None = None) -> None:
+        """This load published `doc_id` as a version of `key`; a baseline with `baseline()`, its extracted rows (read
+        only when a later version in the same load asks for them: most baselines have none)."""
+        self._docs.setdefault(key, set()).add(doc_id)
+        if self._run_known:
+            self._note_current(key, self._started, self.run_id, doc_id)
+        if baseline is not None:
+            self._unread[doc_id] = baseline
+
+
+def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str, tables: dict | None = None) -> ReviewSummary:
     """Publish or queue every document a run extracted: a first version is the baseline, a later one is diffed.
 
     Idempotent: a document the run already published or queued is left as it is. Call it after the run's rows are
-    loaded and before the checks (which read the published state), inside the load's transaction.
+    loaded and before the checks (which read the published state), inside the load's transaction. The published
+    state is read once (PublishedState), not once per document.
     """
     docs = con.execute(
         "SELECT e.doc_id, e.doc_type, e.year, e.committee FROM document_extractions e WHERE e.run_id = ? "
         "AND e.status = 'succeeded' AND NOT EXISTS (SELECT 1 FROM publications p WHERE p.run_id = e.run_id "
         "AND p.doc_id = e.doc_id) ORDER BY e.doc_id", [run_id]).fetchall()
+    if not docs:
+        return ReviewSummary(run_id, ())
+    marks = ", ".join("?" for _ in docs)
+    first_key = {doc_id: key for doc_id, key in con.execute(  # a re-extraction keeps its identity
+        f"SELECT doc_id, arg_min(doc_key, published_at) FROM publications WHERE doc_id IN ({marks}) GROUP BY doc_id",
+        [d[0] for d in docs]).fetchall()}
+    keys = [first_key.get(doc_id) or doc_key(doc_type, year, committee) for doc_id, doc_type, year, committee in docs]
+    state = PublishedState(con, run_id, keys, tables)
+    extracted: list[dict[str, list[Row]]] = []  # the run's rows per document, read once when first needed
+
+    def run_rows_of(doc_id: str) -> list[Row]:
+        if not extracted:
+            extracted.append(run_rows_by_doc(con, run_id))
+        return extracted[0].get(doc_id, [])
+
     out = []
-    extracted: dict[str, list[Row]] | None = None  # the run's rows per document, read once when first needed
-    for doc_id, doc_type, year, committee in docs:
-        known = con.execute("SELECT doc_key FROM publications WHERE doc_id = ? ORDER BY published_at LIMIT 1",
-                            [doc_id]).fetchone()
-        key = known[0] if known else doc_key(doc_type, year, committee)  # a re-extraction keeps its identity
-        against = current_publication(con, key)
+    for (doc_id, *_), key in zip(docs, keys):
+        against = state.current(key)
         if against is None:
-            out.append(publish_baseline(con, run_id, doc_id, key))
+            out.append(publish_baseline(con, run_id, doc_id, key, state.tables))
+            state.published(key, doc_id, partial(run_rows_of, doc_id))
         else:
-            extracted = run_rows_by_doc(con, run_id) if extracted is None else extracted
-            out.append(queue_document(con, run_id, doc_id, key, against, extracted.get(doc_id, [])))
+            out.append(queue_document(con, run_id, doc_id, key, against, run_rows_of(doc_id), state))
+            state.published(key, doc_id)
     return ReviewSummary(run_id, tuple(out))
 
 

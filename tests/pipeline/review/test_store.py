@@ -207,3 +207,51 @@ def test_a_partly_published_republished_version_is_checked_as_one_document(wareh
 def q_count(con, table: str) -> int:
     return con.execute(f"SELECT count(*) FROM {table} t JOIN documents d USING (doc_id) "
                        "WHERE d.doc_type = 'VP'").fetchone()[0]
+
+
+def test_the_loads_published_state_answers_as_the_warehouse_after_every_document(warehouse, monkeypatch):
+    """queue_changes reads the published state once (PublishedState) and keeps it in step. After every document of
+    a run that brings three versions of one logical document (with an override standing on it), and a new logical
+    document whose baseline and a later version arrive together, it must answer exactly as reading the warehouse
+    would."""
+    from pipeline.review import store
+
+    c = pending(warehouse)[("risk_no=3", "probability")]
+    decide_(warehouse, c, "override", "1")
+    compared: list[str] = []
+    original = store.PublishedState.published
+
+    def published_then_compared(self, key, doc_id, baseline=None):
+        original(self, key, doc_id, baseline)
+        assert self.rows(key) == store.published_rows(self.con, key)
+        assert self.doc_ids(key) == store.published_doc_ids(self.con, key)
+        assert self.current(key) == store.current_publication(self.con, key)
+        assert self.overrides(key) == store.active_overrides(self.con, key)
+        compared.append(doc_id)
+
+    monkeypatch.setattr(store.PublishedState, "published", published_then_compared)
+
+    def more(stem, records):
+        perturb(stem, records)
+        for r in records:
+            if r.ENTITY == "risks" and r.risk_no == 7:
+                r.probability = 2 if r.probability != 2 else 3
+
+    run = run_at("r7", 7, perturb)
+    vp, vb = run.outcomes
+    republished = run_at("r7", 7, more).outcomes[0]
+    new_year = dataclasses.replace(vb.extraction, year=2031)
+    run.outcomes += [
+        dataclasses.replace(republished, sha256="f" * 64, doc_id="f" * 16, source_uri="file:///vp-republished.pdf"),
+        dataclasses.replace(vb, sha256="0" * 64, doc_id="0" * 16, source_uri="file:///vb-2031.pdf",
+                            extraction=new_year),
+        dataclasses.replace(vb, sha256="1" * 64, doc_id="1" * 16, source_uri="file:///vb-2031-again.pdf",
+                            extraction=dataclasses.replace(new_year, records=run_at("r7", 7, more).outcomes[1]
+                                                           .extraction.records[:-3])),
+    ]
+    publish_run(warehouse, run)
+    assert sorted(compared) == sorted(o.doc_id for o in run.outcomes)
+    bases = query(warehouse, "SELECT doc_id, basis FROM publications WHERE run_id = 'r7' ORDER BY doc_id")
+    assert bases == sorted([("0" * 16, "baseline"), ("1" * 16, "republished"), ("f" * 16, "republished"),
+                            (VP_ID, "reextraction"), (vb.doc_id, "reextraction")])
+    assert query(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == [(1,)]  # the override stands
