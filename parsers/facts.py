@@ -28,6 +28,7 @@ if TYPE_CHECKING:  # spaCy itself is imported when a text is first parsed: impor
 
 from parsers.numbers import Amount, ParseError, normalise_spaces, parse_amount, parse_number
 from parsers.periods import MONTHS, Period, parse_period
+from parsers.text import swedish_lemma_lookup
 
 # ----- public types -------------------------------------------------------------------------------
 
@@ -219,12 +220,11 @@ class _Sent:
 
 @lru_cache(maxsize=1)
 def _nlp() -> Language:
-    """The blank Swedish pipeline (sentencizer + lookup lemmatizer), built once: no download."""
+    """The blank Swedish pipeline (tokenizer + sentencizer), built once: no download. Lemmas are set by `_parse`."""
     import spacy
 
     nlp = spacy.blank("sv")
     nlp.add_pipe("sentencizer")
-    nlp.add_pipe("lemmatizer", config={"mode": "lookup"})
     nlp.initialize()
     return nlp
 
@@ -249,11 +249,10 @@ def _matcher() -> Matcher:
 
 
 def _parse(text: str) -> Doc:
-    """Tokenize, split sentences and lemmatize; lemmas are looked up lower-case ('Antalet' -> 'antal').
-    The pipeline's own lemmatizer (which looks up the text as printed) is skipped: every lemma is set here."""
-    nlp = _nlp()
-    doc = nlp(text, disable=["lemmatizer"])
-    table = nlp.get_pipe("lemmatizer").lookups.get_table("lemma_lookup")
+    """Tokenize, split sentences and lemmatize: lemmas are looked up lower-case ('Antalet' -> 'antal') in spaCy's
+    Swedish lookup table (spaCy's own lookup lemmatizer looks up the text as printed, so it is not in the pipeline)."""
+    doc = _nlp()(text)
+    table = swedish_lemma_lookup()
     for tok in doc:
         tok.lemma_ = table.get(tok.lower_, tok.lower_)
     return doc
