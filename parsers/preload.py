@@ -1,7 +1,7 @@
-"""Importing this module loads the language data extraction reads lazily: the Swedish lexicon and spaCy's
-pipeline (about 6 s per process), and imports the section extractors (~0.1 s). The extraction workers' fork
-server imports it once, so every forked child starts with them in memory instead of loading them again for each
-document.
+"""Importing this module loads the language data extraction reads lazily: the Swedish lemma table and lexicon
+and spaCy's tokenizer pipeline (about 2 s per process), and imports the section extractors (~0.2 s). The
+extraction workers' fork server imports it once, so every forked child starts with them in memory instead of
+loading them again for each document.
 
 The loaded models live as long as the process, so they are moved out of the garbage collector's generations
 (`gc.freeze()`): full collections no longer rescan a few hundred thousand model objects in the middle of a

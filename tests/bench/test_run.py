@@ -28,3 +28,15 @@ def test_pipeline_figures_and_targets(tmp_path: Path, capsys):
     out = capsys.readouterr().out
     assert "1. pipeline / pdfplumber extract_tables = " in out and "2. unchanged re-run" in out
     assert [t.name[:2] for t in targets] == ["1.", "1.", "2."]
+
+
+def test_throughput_rounds_print_rates_phases_and_the_machines_own_speed_up(tmp_path: Path, capsys):
+    docs = []
+    for i in range(2):
+        docs.append(tmp_path / f"d{i}.pdf")
+        docs[-1].write_bytes(text_pdf([f"Verksamhetsplan 202{i}"], pages=2))
+    [target] = run.bench_throughput(docs, tmp_path, rounds=1, spin_seconds=0.05)
+    out = capsys.readouterr().out
+    assert "round 1, 1 worker(s)" in out and "round 1, 2 worker(s)" in out and "plan " in out and "load " in out
+    assert "3. throughput: " in out and "the machine's own speed-up" in out
+    assert target.name.startswith("3.") and "machine" in target.figure

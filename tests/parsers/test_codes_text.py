@@ -65,3 +65,21 @@ def test_project_key_links_names():
     assert a == project_key("UTVECKLINGSPLATTFORM FÖR KOMBINATIONS-UTBILDNINGAR")
     assert a == project_key("2. Utvecklingsplattform för kombinations utbildningar")
     assert a != project_key("Utvecklingsplattform för yrkesutbildningar")
+
+
+def test_the_lexicon_answers_as_the_set_of_lower_cased_forms_lemmas_and_stop_words():
+    """parsers.text.Lexicon answers from the lookup table instead of a 660 000-entry set; it must answer exactly
+    as that set would, for every form and lemma of the table in lower, upper and title case, and for words whose
+    lower-casing is unusual."""
+    from parsers.text import stop_words, swedish_lemma_lookup, swedish_lemmas, swedish_lexicon
+
+    table = swedish_lemma_lookup()
+    assert len(table) > 600_000  # spacy-lookups-data's Swedish table is installed
+    lemmas = frozenset(v.lower() for v in table.values())
+    expected = frozenset(w.lower() for w in table) | lemmas | stop_words()
+    lexicon = swedish_lexicon()
+    assert swedish_lemmas() == lemmas
+    probes = set(table) | set(table.values()) | set(stop_words()) | {"", "123", "İ", "ǅ", "ẞ", "Straße", "IT-"}
+    probes |= {f(p) for p in list(probes) for f in (str.lower, str.upper, str.title)}
+    assert [p for p in probes if (p in lexicon) != (p in expected)] == []
+    assert "ungdomarna" in lexicon and "Ungdomarna" not in lexicon and "xyzzyq" not in lexicon
