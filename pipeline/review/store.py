@@ -318,31 +318,13 @@ def insert_published(con: duckdb.DuckDBPyConnection, rows: list[Row], tables: di
     insert_rows(con, "pub_provenance", tables["pub_provenance"], prov)
 
 
-def diff_against_published(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str,
-                           extracted: list[Row] | None = None
-                           ) -> tuple[list[RowDiff], dict[tuple[str, str], dict[str, Any]]]:
-    """The diff of a run's extraction of a document (`extracted`: its run rows, read here when not given) against
-    the published state of its logical document, and the overrides standing on it ((entity, key) -> {field:
-    value})."""
-    overrides = active_overrides(con, key)
-    new = run_rows(con, run_id, doc_id) if extracted is None else extracted
-    return diff_rows(published_rows(con, key), new, {k: frozenset(v) for k, v in overrides.items()}), overrides
-
-
 def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str, against: tuple[str, str],
-                   extracted: list[Row] | None = None, state: "PublishedState | None" = None) -> DocumentReview:
-    """Diff one document against the published state: carry over what did not change, queue the rest.
-
-    `state` (the load's PublishedState) answers the reads and is kept in step; without it they go to the warehouse.
-    """
-    if state is None:
-        diffs, overrides = diff_against_published(con, run_id, doc_id, key, extracted)
-        tables, republished = None, doc_id not in published_doc_ids(con, key)
-    else:
-        overrides = state.overrides(key)
-        new = run_rows(con, run_id, doc_id) if extracted is None else extracted
-        diffs = diff_rows(state.rows(key), new, {k: frozenset(v) for k, v in overrides.items()})
-        tables, republished = state.tables, doc_id not in state.doc_ids(key)
+                   extracted: list[Row], state: "PublishedState") -> DocumentReview:
+    """Diff one document's run rows (`extracted`) against the published state of its logical document (`state`,
+    kept in step): carry over what did not change, queue the rest."""
+    overrides = state.overrides(key)
+    diffs = diff_rows(state.rows(key), extracted, {k: frozenset(v) for k, v in overrides.items()})
+    tables, republished = state.tables, doc_id not in state.doc_ids(key)
     created = now_utc()
     changes: list[dict[str, Any]] = []
     carried: list[Row] = []
@@ -353,12 +335,11 @@ def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key
     gone = [d.old for d in diffs if d.status in ("unchanged", "changed")]
     delete_published(con, gone)
     insert_published(con, carried, tables)
-    if state is not None:
-        state.replace(gone, carried)
+    state.replace(gone, carried)
     if changes:
-        from warehouse.load import insert_rows, table_columns
+        from warehouse.load import insert_rows
 
-        insert_rows(con, "review_changes", (tables or table_columns(con))["review_changes"],
+        insert_rows(con, "review_changes", tables["review_changes"],
                     [{k: list(v) if isinstance(v, tuple) else v for k, v in c.items()} for c in changes])
     unchanged = sum(1 for d in diffs if d.status == "unchanged")
     review = DocumentReview(doc_id, key, "republished" if republished else "reextraction", against[1], unchanged,
