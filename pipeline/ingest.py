@@ -377,7 +377,7 @@ def plan_run(inputs: list[InputDoc], warehouse_path: Path | str, code_version: s
     them at once (default_workers(); at least one): a file that hangs or crashes pdfium is recorded as
     unreadable, and the run goes on.
     """
-    from pipeline.workers import WorkerLimits, inspect_all_isolated, inspect_isolated
+    from pipeline.workers import WorkerLimits, inspect_all_isolated, inspect_isolated, start_worker_server
     from warehouse.load import read_known_state
 
     run = new_run(code_version=code_version)
@@ -385,10 +385,24 @@ def plan_run(inputs: list[InputDoc], warehouse_path: Path | str, code_version: s
     lim = limits or WorkerLimits.from_env()
     inputs = hashed_inputs(inputs)
     todo = paths_to_inspect(inputs, known)
+    if todo:  # there is work: while the fork server loads the models, this process imports what its load needs
+        start_worker_server()
+        import_load_modules()
     looks = dict(zip(todo, inspect_all_isolated(todo, lim, default_workers() if workers is None else workers)))
     run.outcomes = plan_inputs(inputs, known, lambda path: looks[path] if path in looks else inspect_isolated(path, lim))
     keep_pdfs(warehouse_path, inputs, run.outcomes)
     return Plan(run, inputs, known)
+
+
+def import_load_modules() -> None:
+    """Import what loading a run needs (the review queue, the checks, and pandas, which DuckDB imports the first time
+    it reads a Python object such as the load's Arrow batches): done while the fork server starts, on the core it
+    leaves idle, instead of later in the load, which runs alone."""
+    import pandas  # noqa: F401
+
+    import pipeline.checks.store  # noqa: F401
+    import pipeline.review.store  # noqa: F401
+    import warehouse.snapshot  # noqa: F401
 
 
 # ----- extract --------------------------------------------------------------------------------------------

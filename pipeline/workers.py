@@ -126,12 +126,22 @@ def noop() -> None:
 _warm: set[int] = set()  # processes whose fork server is known to be up
 
 
+def start_worker_server() -> None:
+    """Start the fork server without waiting for it to be up (it preloads the extractors and the language data, ~2 s
+    of one core): the caller can do other work meanwhile; `worker_context` waits for it."""
+    import multiprocessing.forkserver
+
+    if os.getpid() not in _warm:
+        multiprocessing.get_context("forkserver").set_forkserver_preload(PRELOAD)
+        multiprocessing.forkserver.ensure_running()
+
+
 def worker_context() -> multiprocessing.context.BaseContext:
     """The forkserver context, its server up and preloaded (children then start in milliseconds, so a time limit
     measures the work, not the server's start)."""
     ctx = multiprocessing.get_context("forkserver")
     if os.getpid() not in _warm:
-        ctx.set_forkserver_preload(PRELOAD)
+        start_worker_server()
         warm = ctx.Process(target=noop, daemon=True)
         warm.start()
         warm.join()
@@ -175,6 +185,8 @@ def call_in_workers(fn: Callable, args: list, workers: int, limits: WorkerLimits
     A child that runs past `limits.timeout_s`, dies, raises or exceeds `limits.memory_mb` gives (False, why);
     the others are unaffected. `fn` must be picklable (a module-level function or a partial of one).
     """
+    if not args:
+        return []  # nothing to do: no fork server started for it
     results: list[Call | None] = [None] * len(args)
 
     def done(i: int, outcome: Call) -> None:
