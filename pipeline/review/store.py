@@ -165,31 +165,26 @@ def current_publication(con: duckdb.DuckDBPyConnection, key: str) -> tuple[str, 
     return (row[0], row[1]) if row else None
 
 
-def record_publication(con: duckdb.DuckDBPyConnection, review: DocumentReview, run_id: str, reason: str) -> None:
-    con.execute(
-        "INSERT INTO publications (run_id, doc_id, doc_key, basis, compared_doc_id, reviewer, published_at, reason, "
-        "rows_published, changes_queued) VALUES (?,?,?,?,?,?,?,?,?,?)",
-        [run_id, review.doc_id, review.doc_key, review.basis, review.compared_doc_id, SYSTEM, now_utc(), reason,
-         review.rows_published, review.changes_queued])
+def publication_row(review: DocumentReview, run_id: str, reason: str) -> dict[str, Any]:
+    """The publications row saying what the review step did with one document, now."""
+    return {"run_id": run_id, "doc_id": review.doc_id, "doc_key": review.doc_key, "basis": review.basis,
+            "compared_doc_id": review.compared_doc_id, "reviewer": SYSTEM, "published_at": now_utc(), "reason": reason,
+            "rows_published": review.rows_published, "changes_queued": review.changes_queued}
 
 
-def publish_baseline(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str,
-                     tables: dict | None = None) -> DocumentReview:
-    """Publish every row of a logical document's first version as it was extracted (`tables`: the catalogue, when
-    the caller has read it)."""
-    from warehouse.load import table_columns
+def run_row_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int]:
+    """Rows a run extracted per document, over every table (one statement)."""
+    union = " UNION ALL ".join(f"SELECT doc_id FROM {quote_ident(run_table(e))} WHERE run_id = ?" for e in TABLE_ORDER)
+    return dict(con.execute(f"SELECT doc_id, count(*) FROM ({union}) GROUP BY doc_id",
+                            [run_id] * len(TABLE_ORDER)).fetchall())
 
-    tables = tables or table_columns(con)  # one catalogue query, not one per table
-    n = 0
-    for e in TABLE_ORDER:
-        cols = ", ".join(quote_ident(c) for c in tables[pub_table(e)])
-        n += con.execute(f"INSERT INTO {quote_ident(pub_table(e))} ({cols}) SELECT {cols} FROM {quote_ident(run_table(e))} "
-                         "WHERE run_id = ? AND doc_id = ?", [run_id, doc_id]).fetchone()[0]
-    cols = ", ".join(quote_ident(c) for c in tables["pub_provenance"])
-    con.execute(f"INSERT INTO pub_provenance ({cols}) SELECT {cols} FROM run_provenance WHERE run_id = ? AND doc_id = ?",
-                [run_id, doc_id])
-    review = DocumentReview(doc_id, key, "baseline", None, n, 0)
-    record_publication(con, review, run_id, "first version")
+
+def publish_baseline(run_id: str, doc_id: str, key: str, rows: int, state: "PublishedState") -> DocumentReview:
+    """Publish every row (`rows` of them) of a logical document's first version as it was extracted (written with
+    the load's other writes, `state.flush`)."""
+    review = DocumentReview(doc_id, key, "baseline", None, rows, 0)
+    state.baseline(doc_id)
+    state.record(publication_row(review, run_id, "first version"))
     return review
 
 
@@ -321,10 +316,11 @@ def insert_published(con: duckdb.DuckDBPyConnection, rows: list[Row], tables: di
 def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str, against: tuple[str, str],
                    extracted: list[Row], state: "PublishedState") -> DocumentReview:
     """Diff one document's run rows (`extracted`) against the published state of its logical document (`state`,
-    kept in step): carry over what did not change, queue the rest."""
+    kept in step): carry over what did not change, queue the rest (written with the load's other writes,
+    `state.flush`)."""
     overrides = state.overrides(key)
     diffs = diff_rows(state.rows(key), extracted, {k: frozenset(v) for k, v in overrides.items()})
-    tables, republished = state.tables, doc_id not in state.doc_ids(key)
+    republished = doc_id not in state.doc_ids(key)
     created = now_utc()
     changes: list[dict[str, Any]] = []
     carried: list[Row] = []
@@ -332,21 +328,14 @@ def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key
         if d.status in ("unchanged", "changed"):
             carried.append(merged_row(d, overrides.get((d.entity, d.key), {})))
         changes.extend(change_rows(d, run_id, doc_id, key, created))
-    gone = [d.old for d in diffs if d.status in ("unchanged", "changed")]
-    delete_published(con, gone)
-    insert_published(con, carried, tables)
-    state.replace(gone, carried)
-    if changes:
-        from warehouse.load import insert_rows
-
-        insert_rows(con, "review_changes", tables["review_changes"],
-                    [{k: list(v) if isinstance(v, tuple) else v for k, v in c.items()} for c in changes])
+    state.replace([d.old for d in diffs if d.status in ("unchanged", "changed")], carried)
+    state.queue([{k: list(v) if isinstance(v, tuple) else v for k, v in c.items()} for c in changes])
     unchanged = sum(1 for d in diffs if d.status == "unchanged")
     review = DocumentReview(doc_id, key, "republished" if republished else "reextraction", against[1], unchanged,
                             len(changes))
-    record_publication(con, review, run_id, f"compared with the published state (run {against[0]}, document "
-                                            f"{against[1]}): {unchanged} rows carried over, {len(changes)} changes "
-                                            "wait for review")
+    state.record(publication_row(review, run_id, f"compared with the published state (run {against[0]}, document "
+                                                 f"{against[1]}): {unchanged} rows carried over, {len(changes)} "
+                                                 "changes wait for review"))
     return review
 
 
@@ -369,7 +358,10 @@ class PublishedState:
     publications and overrides), and those tables grow with the warehouse; a run that brings many versions of the
     same logical documents spent most of its load there. `rows`, `doc_ids`, `current` and `overrides` answer exactly
     what `published_rows`, `published_doc_ids`, `current_publication` and `active_overrides` would read at the same
-    moment (tests/pipeline/review/test_store.py compares them). The writes still go to the warehouse as they did.
+    moment, once the writes it holds are flushed (tests/pipeline/review/test_store.py compares them after every
+    document). It also holds the load's review writes (rows carried over and replaced, queued changes,
+    publications) until `flush` writes them, one statement per table: per document they cost ~7 ms, each
+    statement scanning tables that grow with the warehouse.
     """
 
     def __init__(self, con: duckdb.DuckDBPyConnection, run_id: str, keys: Iterable[str], tables: dict):
@@ -402,6 +394,11 @@ class PublishedState:
             self._standing.setdefault(o.doc_key, []).append(o)
         self._overrides: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
         self._unread: dict[str, Callable[[], list[Row]]] = {}  # baselines whose rows are not read yet
+        self._baselines: list[str] = []  # documents whose run rows are published whole
+        self._deletes: list[Row] = []  # published rows to delete (in the warehouse now, or by the time of the flush)
+        self._inserts: dict[tuple, Row] = {}  # rows to publish, by identity
+        self._changes: list[dict[str, Any]] = []
+        self._publications: list[dict[str, Any]] = []
 
     def _note_current(self, key: str, started_at: datetime | None, run_id: str, doc_id: str) -> None:
         rank = publication_rank(started_at, run_id, doc_id)
@@ -412,7 +409,7 @@ class PublishedState:
         """The published rows of a logical document, as `published_rows` reads them."""
         for d in self._docs.get(key, ()):
             if d in self._unread:
-                self.replace([], self._unread.pop(d)())
+                self.replace([], self._unread.pop(d)(), written=True)
         order = {e: i for i, e in enumerate(TABLE_ORDER)}
         got = [row for d in self._docs.get(key, ()) for row in self._by_doc.get(d, [])]
         return sorted(got, key=lambda r: (order[r.entity], r.ref.doc_id, r.ref.row_no))
@@ -437,15 +434,53 @@ class PublishedState:
             self._overrides[key] = out
         return self._overrides[key]
 
-    def replace(self, gone: list[Row], added: list[Row]) -> None:
-        """Rows deleted from and added to the pub_ tables (as delete_published and insert_published did)."""
+    def replace(self, gone: list[Row], added: list[Row], written: bool = False) -> None:
+        """Rows deleted from and added to the published state; the warehouse gets them at `flush` (`written`: it has
+        them already)."""
+        if not written:
+            for r in gone:
+                if self._inserts.pop(row_identity(r), None) is None:  # one added since the last flush is simply dropped
+                    self._deletes.append(r)
+            self._inserts.update((row_identity(r), r) for r in added)
         drop = {row_identity(r) for r in gone}
         for doc_id in {r.ref.doc_id for r in [*gone, *added]} & self._unread.keys():
-            self.replace([], self._unread.pop(doc_id)())
+            self.replace([], self._unread.pop(doc_id)(), written=True)
         for doc_id in {r.ref.doc_id for r in gone}:
             self._by_doc[doc_id] = [r for r in self._by_doc.get(doc_id, []) if row_identity(r) not in drop]
         for r in added:
             self._by_doc.setdefault(r.ref.doc_id, []).append(r)
+
+    def queue(self, changes: list[dict[str, Any]]) -> None:
+        """review_changes rows to write at `flush`."""
+        self._changes.extend(changes)
+
+    def record(self, publication: dict[str, Any]) -> None:
+        """A publications row to write at `flush`."""
+        self._publications.append(publication)
+
+    def baseline(self, doc_id: str) -> None:
+        """Publish this run's rows of `doc_id` as they were extracted, at `flush`."""
+        self._baselines.append(doc_id)
+
+    def flush(self) -> None:
+        """Write what the load published since the last flush: baselines (copied from the run tables), then the
+        deletes (nothing this load adds can have the identity of a row it deletes: carried rows are this run's),
+        then the rows carried over, the changes and the publications."""
+        from warehouse.load import insert_rows
+
+        if self._baselines:
+            marks = ", ".join("?" for _ in self._baselines)
+            for table, source in [(pub_table(e), run_table(e)) for e in TABLE_ORDER] + [("pub_provenance",
+                                                                                         "run_provenance")]:
+                cols = ", ".join(quote_ident(c) for c in self.tables[table])
+                self.con.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM {quote_ident(source)} "
+                                 f"WHERE run_id = ? AND doc_id IN ({marks})", [self.run_id, *self._baselines])
+            self._baselines = []
+        delete_published(self.con, self._deletes)
+        insert_published(self.con, list(self._inserts.values()), self.tables)
+        insert_rows(self.con, "review_changes", self.tables["review_changes"], self._changes)
+        insert_rows(self.con, "publications", self.tables["publications"], self._publications)
+        self._deletes, self._inserts, self._changes, self._publications = [], {}, [], []
 
     def published(self, key: str, doc_id: str, baseline: Callable[[], list[Row]] | None = None) -> None:
         """This load published `doc_id` as a version of `key`; a baseline with `baseline()`, its extracted rows (read
@@ -483,15 +518,19 @@ def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str, tables: dict | No
             extracted.append(run_rows_by_doc(con, run_id))
         return extracted[0].get(doc_id, [])
 
+    counts: list[dict[str, int]] = []  # rows per document, counted when the first baseline needs them
+
     out = []
     for (doc_id, *_), key in zip(docs, keys):
         against = state.current(key)
         if against is None:
-            out.append(publish_baseline(con, run_id, doc_id, key, state.tables))
+            counts = counts or [run_row_counts(con, run_id)]
+            out.append(publish_baseline(run_id, doc_id, key, counts[0].get(doc_id, 0), state))
             state.published(key, doc_id, partial(run_rows_of, doc_id))
         else:
             out.append(queue_document(con, run_id, doc_id, key, against, run_rows_of(doc_id), state))
             state.published(key, doc_id)
+    state.flush()
     return ReviewSummary(run_id, tuple(out))
 
 

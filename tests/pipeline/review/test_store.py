@@ -210,10 +210,10 @@ def q_count(con, table: str) -> int:
 
 
 def test_the_loads_published_state_answers_as_the_warehouse_after_every_document(warehouse, monkeypatch):
-    """queue_changes reads the published state once (PublishedState) and keeps it in step. After every document of
-    a run that brings three versions of one logical document (with an override standing on it), and a new logical
-    document whose baseline and a later version arrive together, it must answer exactly as reading the warehouse
-    would."""
+    """queue_changes reads the published state once (PublishedState), keeps it in step and holds the writes until
+    the end of the load. Flushed after every document of a run that brings three versions of one logical document
+    (with an override standing on it), and a new logical document whose baseline and a later version arrive
+    together, it must answer exactly as reading the warehouse would."""
     from pipeline.review import store
 
     c = pending(warehouse)[("risk_no=3", "probability")]
@@ -223,6 +223,7 @@ def test_the_loads_published_state_answers_as_the_warehouse_after_every_document
 
     def published_then_compared(self, key, doc_id, baseline=None):
         original(self, key, doc_id, baseline)
+        self.flush()
         assert self.rows(key) == store.published_rows(self.con, key)
         assert self.doc_ids(key) == store.published_doc_ids(self.con, key)
         assert self.current(key) == store.current_publication(self.con, key)
