@@ -83,3 +83,33 @@ def test_the_lexicon_answers_as_the_set_of_lower_cased_forms_lemmas_and_stop_wor
     probes |= {f(p) for p in list(probes) for f in (str.lower, str.upper, str.title)}
     assert [p for p in probes if (p in lexicon) != (p in expected)] == []
     assert "ungdomarna" in lexicon and "Ungdomarna" not in lexicon and "xyzzyq" not in lexicon
+
+
+def test_the_lemma_table_is_read_through_a_marshal_copy_that_is_rebuilt_when_unreadable(tmp_path, monkeypatch):
+    import gzip
+    import json
+
+    from parsers.text import load_lemma_table
+
+    source = tmp_path / "sv_lemma_lookup.json.gz"
+    source.write_bytes(gzip.compress(json.dumps({"ungdomarna": "ungdom", "nåddes": "nå"}).encode()))
+    cache = tmp_path / "cache"
+    assert load_lemma_table(source, cache) == {"ungdomarna": "ungdom", "nåddes": "nå"}
+    [copy] = cache.glob("sv_lemma_lookup-*.marshal")
+
+    def no_parse(*a, **k):
+        raise AssertionError("the JSON was parsed again")
+
+    with monkeypatch.context() as m:
+        m.setattr(json, "load", no_parse)
+        assert load_lemma_table(source, cache) == {"ungdomarna": "ungdom", "nåddes": "nå"}  # from the copy
+    copy.write_bytes(b"\x00garbage")
+    assert load_lemma_table(source, cache) == {"ungdomarna": "ungdom", "nåddes": "nå"}  # parsed, copy rewritten
+    assert load_lemma_table(source, cache) == {"ungdomarna": "ungdom", "nåddes": "nå"}
+    assert copy.read_bytes() != b"\x00garbage"
+    source.write_bytes(gzip.compress(json.dumps({"ny": "ny"}).encode()))  # a new table: a new copy
+    assert load_lemma_table(source, cache) == {"ny": "ny"}
+    blocked = tmp_path / "file-not-folder"
+    blocked.write_text("x")
+    assert load_lemma_table(source, blocked / "cache") == {"ny": "ny"}  # a cache that cannot be written costs nothing
+    assert load_lemma_table(source, None) == {"ny": "ny"}
