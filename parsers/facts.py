@@ -218,6 +218,12 @@ class _Sent:
 # ----- spaCy --------------------------------------------------------------------------------------
 
 
+def load_prose_parser() -> None:
+    """Load what parsing prose needs (spaCy's tokenizer and the lemma table, ~1 s) now, not at the first sentence."""
+    _nlp()
+    swedish_lemma_lookup()
+
+
 @lru_cache(maxsize=1)
 def _nlp() -> Language:
     """The blank Swedish pipeline (tokenizer + sentencizer), built once: no download. Lemmas are set by `_parse`."""

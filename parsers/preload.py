@@ -8,11 +8,11 @@ The loaded models live as long as the process, so they are moved out of the garb
 document (up to 0.25 s a run), and forked children do not dirty the shared pages by collecting them."""
 import gc
 
-from parsers.facts import _nlp
+from parsers.facts import load_prose_parser
 from parsers.text import swedish_lexicon
 from pipeline.extract import import_extractors
 
 swedish_lexicon()
-_nlp()
+load_prose_parser()
 import_extractors()
 gc.freeze()
