@@ -16,7 +16,7 @@ import uuid
 from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from decimal import Decimal, InvalidOperation
-from functools import partial
+from functools import cache
 from typing import Any, Callable, Iterable
 
 import duckdb
@@ -179,12 +179,13 @@ def run_row_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int
                             [run_id] * len(TABLE_ORDER)).fetchall())
 
 
-def publish_baseline(run_id: str, doc_id: str, key: str, rows: int, state: "PublishedState") -> DocumentReview:
-    """Publish every row (`rows` of them) of a logical document's first version as it was extracted (written with
-    the load's other writes, `state.flush`)."""
+def publish_baseline(run_id: str, doc_id: str, key: str, rows: int, extracted: Callable[[], list[Row]],
+                     state: "PublishedState") -> DocumentReview:
+    """Publish every row (`rows` of them; `extracted()` reads them) of a logical document's first version as it was
+    extracted (written with the load's other writes, `state.flush`)."""
     review = DocumentReview(doc_id, key, "baseline", None, rows, 0)
-    state.baseline(doc_id)
     state.record(publication_row(review, run_id, "first version"))
+    state.published(key, doc_id, baseline=extracted)
     return review
 
 
@@ -313,8 +314,8 @@ def insert_published(con: duckdb.DuckDBPyConnection, rows: list[Row], tables: di
     insert_rows(con, "pub_provenance", tables["pub_provenance"], prov)
 
 
-def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key: str, against: tuple[str, str],
-                   extracted: list[Row], state: "PublishedState") -> DocumentReview:
+def queue_document(run_id: str, doc_id: str, key: str, against: tuple[str, str], extracted: list[Row],
+                   state: "PublishedState") -> DocumentReview:
     """Diff one document's run rows (`extracted`) against the published state of its logical document (`state`,
     kept in step): carry over what did not change, queue the rest (written with the load's other writes,
     `state.flush`)."""
@@ -336,6 +337,7 @@ def queue_document(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str, key
     state.record(publication_row(review, run_id, f"compared with the published state (run {against[0]}, document "
                                                  f"{against[1]}): {unchanged} rows carried over, {len(changes)} "
                                                  "changes wait for review"))
+    state.published(key, doc_id)
     return review
 
 
@@ -343,11 +345,6 @@ def row_identity(row: Row) -> tuple:
     """A published row's identity in its table (for `other_records`, with its record's entity), as deletes match it."""
     r = row.ref
     return row.entity, r.run_id, r.doc_id, r.row_no, row.values["entity"] if row.entity == "other_records" else None
-
-
-def publication_rank(started_at: datetime | None, run_id: str, doc_id: str) -> tuple:
-    """Orders publications as `current_publication` does (newest run first, then run_id and doc_id descending)."""
-    return started_at is not None, started_at or datetime.min, run_id, doc_id
 
 
 class PublishedState:
@@ -372,16 +369,14 @@ class PublishedState:
         self._docs: dict[str, set[str]] = {k: set() for k in keys}
         self._current: dict[str, tuple] = {}
         found = self.con.execute("SELECT started_at FROM runs WHERE run_id = ?", [run_id]).fetchone()
-        self._started = found[0] if found else None
-        self._run_known = found is not None
+        self._started = found[0] if found else None  # runs.started_at is NOT NULL: None means no such run
         if keys:
             marks = ", ".join("?" for _ in keys)
-            for key, doc_id, pub_run, started, has_run in con.execute(
-                    "SELECT p.doc_key, p.doc_id, p.run_id, r.started_at, r.run_id IS NOT NULL FROM publications p "
+            for key, doc_id, pub_run, started in con.execute(
+                    "SELECT p.doc_key, p.doc_id, p.run_id, r.started_at FROM publications p "
                     f"LEFT JOIN runs r ON r.run_id = p.run_id WHERE p.doc_key IN ({marks})", keys).fetchall():
                 self._docs[key].add(doc_id)
-                if has_run:
-                    self._note_current(key, started, pub_run, doc_id)
+                self._note_current(key, started, pub_run, doc_id)
         self._by_doc: dict[str, list[Row]] = {}
         docs = sorted(set().union(*self._docs.values())) if keys else []
         if docs:
@@ -393,23 +388,24 @@ class PublishedState:
         for o in standing_overrides(con):
             self._standing.setdefault(o.doc_key, []).append(o)
         self._overrides: dict[str, dict[tuple[str, str], dict[str, Any]]] = {}
-        self._unread: dict[str, Callable[[], list[Row]]] = {}  # baselines whose rows are not read yet
-        self._baselines: list[str] = []  # documents whose run rows are published whole
+        self._unread: dict[str, Callable[[], list[Row]]] = {}  # this load's baselines whose rows are not read yet
+        self._baselines: list[str] = []  # documents whose run rows are published whole at `flush`
         self._deletes: list[Row] = []  # published rows to delete (in the warehouse now, or by the time of the flush)
         self._inserts: dict[tuple, Row] = {}  # rows to publish, by identity
         self._changes: list[dict[str, Any]] = []
         self._publications: list[dict[str, Any]] = []
 
     def _note_current(self, key: str, started_at: datetime | None, run_id: str, doc_id: str) -> None:
-        rank = publication_rank(started_at, run_id, doc_id)
-        if key not in self._current or rank > self._current[key]:
+        """A publication of `key`; the current one is the newest run's, then the greatest run_id and doc_id (the
+        order of `current_publication`, which only counts publications whose run is recorded)."""
+        rank = (started_at, run_id, doc_id)
+        if started_at is not None and (key not in self._current or rank > self._current[key]):
             self._current[key] = rank
 
     def rows(self, key: str) -> list[Row]:
         """The published rows of a logical document, as `published_rows` reads them."""
-        for d in self._docs.get(key, ()):
-            if d in self._unread:
-                self.replace([], self._unread.pop(d)(), written=True)
+        for d in self._docs.get(key, set()) & self._unread.keys():
+            self._by_doc.setdefault(d, []).extend(self._unread.pop(d)())
         order = {e: i for i, e in enumerate(TABLE_ORDER)}
         got = [row for d in self._docs.get(key, ()) for row in self._by_doc.get(d, [])]
         return sorted(got, key=lambda r: (order[r.entity], r.ref.doc_id, r.ref.row_no))
@@ -421,7 +417,7 @@ class PublishedState:
     def current(self, key: str) -> tuple[str, str] | None:
         """(run_id, doc_id) of the latest publication of `key`, as `current_publication` reads it."""
         rank = self._current.get(key)
-        return (rank[2], rank[3]) if rank else None
+        return (rank[1], rank[2]) if rank else None
 
     def overrides(self, key: str) -> dict[tuple[str, str], dict[str, Any]]:
         """The overrides standing on `key`, as `active_overrides` reads them (parsed when first asked for)."""
@@ -434,17 +430,14 @@ class PublishedState:
             self._overrides[key] = out
         return self._overrides[key]
 
-    def replace(self, gone: list[Row], added: list[Row], written: bool = False) -> None:
-        """Rows deleted from and added to the published state; the warehouse gets them at `flush` (`written`: it has
-        them already)."""
-        if not written:
-            for r in gone:
-                if self._inserts.pop(row_identity(r), None) is None:  # one added since the last flush is simply dropped
-                    self._deletes.append(r)
-            self._inserts.update((row_identity(r), r) for r in added)
+    def replace(self, gone: list[Row], added: list[Row]) -> None:
+        """Rows (as `rows` gave them) deleted from and rows added to the published state; the warehouse gets them at
+        `flush`."""
+        for r in gone:
+            if self._inserts.pop(row_identity(r), None) is None:  # one added since the last flush is simply dropped
+                self._deletes.append(r)
+        self._inserts.update((row_identity(r), r) for r in added)
         drop = {row_identity(r) for r in gone}
-        for doc_id in {r.ref.doc_id for r in [*gone, *added]} & self._unread.keys():
-            self.replace([], self._unread.pop(doc_id)(), written=True)
         for doc_id in {r.ref.doc_id for r in gone}:
             self._by_doc[doc_id] = [r for r in self._by_doc.get(doc_id, []) if row_identity(r) not in drop]
         for r in added:
@@ -457,10 +450,6 @@ class PublishedState:
     def record(self, publication: dict[str, Any]) -> None:
         """A publications row to write at `flush`."""
         self._publications.append(publication)
-
-    def baseline(self, doc_id: str) -> None:
-        """Publish this run's rows of `doc_id` as they were extracted, at `flush`."""
-        self._baselines.append(doc_id)
 
     def flush(self) -> None:
         """Write what the load published since the last flush: baselines (copied from the run tables), then the
@@ -483,12 +472,12 @@ class PublishedState:
         self._deletes, self._inserts, self._changes, self._publications = [], {}, [], []
 
     def published(self, key: str, doc_id: str, baseline: Callable[[], list[Row]] | None = None) -> None:
-        """This load published `doc_id` as a version of `key`; a baseline with `baseline()`, its extracted rows (read
-        only when a later version in the same load asks for them: most baselines have none)."""
+        """This load published `doc_id` as a version of `key`. A baseline's run rows are copied at `flush`;
+        `baseline()` reads them, only when a later version in the same load asks for them (most baselines have none)."""
         self._docs.setdefault(key, set()).add(doc_id)
-        if self._run_known:
-            self._note_current(key, self._started, self.run_id, doc_id)
+        self._note_current(key, self._started, self.run_id, doc_id)
         if baseline is not None:
+            self._baselines.append(doc_id)
             self._unread[doc_id] = baseline
 
 
@@ -511,25 +500,16 @@ def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str, tables: dict | No
         [d[0] for d in docs]).fetchall()}
     keys = [first_key.get(doc_id) or doc_key(doc_type, year, committee) for doc_id, doc_type, year, committee in docs]
     state = PublishedState(con, run_id, keys, tables)
-    extracted: list[dict[str, list[Row]]] = []  # the run's rows per document, read once when first needed
-
-    def run_rows_of(doc_id: str) -> list[Row]:
-        if not extracted:
-            extracted.append(run_rows_by_doc(con, run_id))
-        return extracted[0].get(doc_id, [])
-
-    counts: list[dict[str, int]] = []  # rows per document, counted when the first baseline needs them
-
+    extracted = cache(lambda: run_rows_by_doc(con, run_id))  # the run's rows per document, read when first needed
+    counts = cache(lambda: run_row_counts(con, run_id))  # and how many, counted when the first baseline needs them
     out = []
     for (doc_id, *_), key in zip(docs, keys):
         against = state.current(key)
         if against is None:
-            counts = counts or [run_row_counts(con, run_id)]
-            out.append(publish_baseline(run_id, doc_id, key, counts[0].get(doc_id, 0), state))
-            state.published(key, doc_id, partial(run_rows_of, doc_id))
+            out.append(publish_baseline(run_id, doc_id, key, counts().get(doc_id, 0),
+                                        lambda d=doc_id: extracted().get(d, []), state))
         else:
-            out.append(queue_document(con, run_id, doc_id, key, against, run_rows_of(doc_id), state))
-            state.published(key, doc_id)
+            out.append(queue_document(run_id, doc_id, key, against, extracted().get(doc_id, []), state))
     state.flush()
     return ReviewSummary(run_id, tuple(out))
 
