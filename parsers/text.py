@@ -18,8 +18,12 @@ def lemma_cache_dir() -> Path | None:
     ($XDG_CACHE_HOME or ~/.cache, then muni-pipeline); None when no home is known."""
     if os.environ.get("MUNI_CACHE_DIR"):
         return Path(os.environ["MUNI_CACHE_DIR"])
-    base = os.environ.get("XDG_CACHE_HOME") or (str(Path.home() / ".cache") if Path.home() else "")
-    return Path(base) / "muni-pipeline" if base else None
+    if os.environ.get("XDG_CACHE_HOME"):
+        return Path(os.environ["XDG_CACHE_HOME"]) / "muni-pipeline"
+    try:
+        return Path.home() / ".cache" / "muni-pipeline"
+    except RuntimeError:  # no home directory to be found
+        return None
 
 
 def load_lemma_table(source: Path, cache_dir: Path | None) -> dict[str, str]:
@@ -83,16 +87,13 @@ class Lexicon:
     def __contains__(self, word: object) -> bool:
         return word in self._others or (word in self._table and word == word.lower())  # type: ignore[union-attr]
 
-    def __bool__(self) -> bool:
-        return bool(self._table or self._others)
-
 
 @lru_cache(maxsize=1)
 def swedish_lexicon() -> Lexicon:
     """Word forms (lower-cased) of spaCy's Swedish lookup lemmatizer and their lemmas, with spaCy's stop words
     (the lemma table lacks short words: av, och, på, samt …)."""
     table = swedish_lemma_lookup()
-    if not table:
+    if not table:  # no lookup data installed: no lexicon (not even the stop words), as before
         return Lexicon({}, frozenset())
     upper = frozenset(k.lower() for k in table if not k.islower() and k != k.lower())
     return Lexicon(table, upper | swedish_lemmas() | stop_words())
