@@ -422,12 +422,9 @@ class PublishedState:
     def overrides(self, key: str) -> dict[tuple[str, str], dict[str, Any]]:
         """The overrides standing on `key`, as `active_overrides` reads them (parsed when first asked for)."""
         if key not in self._overrides:
-            out: dict[tuple[str, str], dict[str, Any]] = {}
-            for o in self._standing.get(key, []):
-                t = run_table(o.entity)
-                out.setdefault((o.entity, o.entity_key), {})[o.field] = parse_value(
-                    o.value, self.tables[t][o.field].type, t, o.field)
-            self._overrides[key] = out
+            standing = self._standing.get(key, [])
+            self._overrides[key] = typed_overrides(standing, {t: {c: col.type for c, col in cols.items()}
+                                                              for t, cols in self.tables.items()}) if standing else {}
         return self._overrides[key]
 
     def replace(self, gone: list[Row], added: list[Row]) -> None:
@@ -625,12 +622,18 @@ def standing_overrides(con: duckdb.DuckDBPyConnection, key: str | None = None) -
 
 def active_overrides(con: duckdb.DuckDBPyConnection, key: str) -> dict[tuple[str, str], dict[str, Any]]:
     """(entity, natural key) -> {field: typed value} of the overrides standing on a logical document."""
+    standing = standing_overrides(con, key)
+    return typed_overrides(standing, column_types(con)) if standing else {}
+
+
+def typed_overrides(standing: Iterable[Override], types: dict[str, dict[str, str]]
+                    ) -> dict[tuple[str, str], dict[str, Any]]:
+    """Standing overrides as (entity, natural key) -> {field: value typed for its column} (`types`: table ->
+    column -> DuckDB type)."""
     out: dict[tuple[str, str], dict[str, Any]] = {}
-    types = None
-    for o in standing_overrides(con, key):
-        types = types or column_types(con)
-        out.setdefault((o.entity, o.entity_key), {})[o.field] = parse_value(o.value, types[run_table(o.entity)][o.field],
-                                                                           run_table(o.entity), o.field)
+    for o in standing:
+        t = run_table(o.entity)
+        out.setdefault((o.entity, o.entity_key), {})[o.field] = parse_value(o.value, types[t][o.field], t, o.field)
     return out
 
 
