@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from dataclasses import dataclass
+from statistics import median
 from pathlib import Path
 from typing import Callable
 
@@ -162,8 +163,7 @@ def bench_pipeline(pdfs: list[Path], work: Path, base: dict[str, float], with_ca
 
 def throughput_run(corpus: list[Path], work: Path, workers: int) -> dict:
     """One measurement in a fresh process (bench.throughput): documents, pages, seconds, failures."""
-    wh = work / f"corpus-{workers}-{len(corpus)}" / "warehouse.duckdb"
-    wh.parent.mkdir(parents=True, exist_ok=True)
+    wh = work / f"corpus-{workers}-{len(corpus)}" / "warehouse.duckdb"  # bench.throughput makes its folder
     out = subprocess.run([sys.executable, "-m", "bench.throughput", str(workers), str(wh), *map(str, corpus)],
                          cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(out.stdout.strip().splitlines()[-1])
@@ -188,12 +188,7 @@ def machine_scaling(seconds: float = 3.0) -> float:
     return serial / (time.perf_counter() - t)
 
 
-def median(xs: list[float]) -> float:
-    xs = sorted(xs)
-    return (xs[(len(xs) - 1) // 2] + xs[len(xs) // 2]) / 2
-
-
-def bench_throughput(corpus: list[Path], work: Path, rounds: int = 2, spin_seconds: float = 3.0) -> list[Target]:
+def bench_throughput(corpus: list[Path], work: Path, rounds: int = 3, spin_seconds: float = 3.0) -> list[Target]:
     """Figure 3: pages/s of the whole pipeline over the corpus with 1 and 2 workers (fresh process and warehouse
     each), the workers as pipeline/workers.py ships them (language models preloaded in the fork server).
 
