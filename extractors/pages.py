@@ -406,6 +406,16 @@ def pdfium_page_to_page(page, p, number: int, font_cache: dict) -> Page | None:
     return Page(number, float(p.width), height, upright_chars_to_words(chars), rules, fills)
 
 
+def import_page_readers() -> None:
+    """Import what reading pages needs (pdfplumber, pypdfium2 and its two readers), imported lazily by the functions
+    below: the workers' fork server calls it (parsers.preload) so that no child imports them again (~5 ms each)."""
+    import pdfplumber  # noqa: F401
+    import pypdfium2  # noqa: F401
+
+    import extractors.pdfium_paths  # noqa: F401
+    import extractors.pdfium_text  # noqa: F401
+
+
 def read_pages(path: Path | str, numbers: Iterable[int] | None = None, text_reader: str = "auto") -> list[Page]:
     """The page model of every page (or of the given 1-based page numbers). `text_reader="auto"` reads pages
     through pdfium where it can (same page model, faster); "pdfplumber" reads every page with pdfplumber."""

@@ -1,11 +1,13 @@
-"""Extraction (and the first look at a file) in child processes: one process per document, stopped at a time
-limit and a memory limit.
+"""Extraction (and the first look at a file) in child processes, each document under a time limit and a memory limit.
 
 A PDF that makes the extractor hang, crash the interpreter (a segfault in pdfium) or eat all memory must cost
-only that document: each document is extracted in its own child process (multiprocessing "forkserver": the
-children fork from a clean server that preloaded the extractors, never from this process, which may run
-Prefect's threads). The child caps its address space (RLIMIT_AS) and sends its result back through a pipe;
-the parent kills it when the time limit passes. Up to `workers` children run at once.
+only that document: documents are extracted in child processes (multiprocessing "forkserver": the children fork
+from a clean server that preloaded the extractors, never from this process, which may run Prefect's threads).
+A child takes one document at a time and serves many in its life; before each it caps its address space
+(RLIMIT_AS) at its size plus the allowance, and it sends each result back through a pipe. The parent kills a child
+whose document runs past the time limit and starts another; a document whose child died after serving others is
+extracted again in a fresh child, so a crash is only ever pinned on the document that causes it alone. Up to
+`workers` children run at once.
 """
 from __future__ import annotations
 
@@ -15,6 +17,7 @@ import os
 import resource
 import signal
 import time
+from collections import deque
 from dataclasses import dataclass
 from functools import partial
 from pathlib import Path
@@ -94,29 +97,58 @@ def out_of_memory(error: str) -> bool:
 
 
 Call = tuple[bool, object]  # (True, fn(arg)) or (False, why not)
+MAX_CALLS_PER_CHILD = 64  # a child retires after this many calls (whatever a library leaks stays bounded)
 
 
-def call_child(conn: multiprocessing.connection.Connection, fn: Callable, arg: object, limits: WorkerLimits) -> None:
-    """The child's body: `fn(arg)` under the memory cap, sent to the parent as (True, value) or (False, why)."""
+def run_call(fn: Callable, arg: object, limits: WorkerLimits) -> Call:
+    """`fn(arg)` under a memory cap counted from this process's size now: (True, value) or (False, why not)."""
     try:
         limit_memory(limits.memory_mb)
-        conn.send((True, fn(arg)))
+        return True, fn(arg)
     except MemoryError:
-        conn.send((False, memory_error(limits)))
+        return False, memory_error(limits)
     except Exception as exc:  # the parent gets the reason, not a traceback
-        conn.send((False, f"{type(exc).__name__}: {exc}"))
+        return False, f"{type(exc).__name__}: {exc}"
+
+
+def serve_calls(conn: multiprocessing.connection.Connection, fn: Callable, limits: WorkerLimits) -> None:
+    """A worker child's body: `fn(arg)` for each argument the parent sends, one at a time, until it sends None.
+
+    Each call gets the whole memory allowance on top of what the child holds when the call starts. After each call
+    the child sends (outcome, retiring): it retires after MAX_CALLS_PER_CHILD calls, or once it has grown by more
+    than half its allowance since it started (memory a call left behind must not shrink the next call's room)."""
+    start = address_space_bytes()
+    try:
+        for served in range(1, MAX_CALLS_PER_CHILD + 1):
+            try:
+                arg = conn.recv()
+            except EOFError:
+                return
+            if arg is None:
+                return
+            outcome = run_call(fn, arg, limits)
+            retiring = served == MAX_CALLS_PER_CHILD or \
+                address_space_bytes() - start > limits.memory_mb * 2**20 // 2
+            try:
+                conn.send((outcome, retiring))
+            except Exception as exc:  # a value that cannot be sent back (unpicklable): said so
+                conn.send(((False, f"{type(exc).__name__}: {exc}"), retiring))
+            if retiring:
+                return
     finally:
         conn.close()
 
 
 @dataclass
-class Running:
-    """A child at work on the argument at `index`."""
+class Worker:
+    """A child serving calls: the argument it is at work on (None: idle), since when its deadline runs, and how many
+    calls it has answered."""
 
-    index: int
     process: multiprocessing.process.BaseProcess
     conn: multiprocessing.connection.Connection
-    deadline: float
+    index: int | None = None
+    deadline: float = float("inf")
+    served: int = 0
 
 
 def noop() -> None:
@@ -149,75 +181,106 @@ def worker_context() -> multiprocessing.context.BaseContext:
     return ctx
 
 
-def start_child(ctx: multiprocessing.context.BaseContext, index: int, fn: Callable, arg: object,
-                limits: WorkerLimits) -> Running:
-    receiver, sender = ctx.Pipe(duplex=False)
-    proc = ctx.Process(target=call_child, args=(sender, fn, arg, limits), name=f"isolated-{index}", daemon=True)
+def start_worker(ctx: multiprocessing.context.BaseContext, fn: Callable, limits: WorkerLimits) -> Worker:
+    ours, theirs = ctx.Pipe(duplex=True)
+    proc = ctx.Process(target=serve_calls, args=(theirs, fn, limits), name="muni-worker", daemon=True)
     proc.start()
-    sender.close()  # the child holds the only writing end: EOF on the pipe means it is gone
-    return Running(index, proc, receiver, time.monotonic() + limits.timeout_s)
+    theirs.close()  # the child holds the only other end: EOF on the pipe means it is gone
+    return Worker(proc, ours)
 
 
-def finish_child(run: Running) -> Call:
-    """Collect a child whose pipe or process became ready: what it sent, or why it sent nothing."""
-    try:
-        outcome = run.conn.recv()
-    except (EOFError, OSError):
-        run.process.join()
-        outcome = (False, exit_error(run.process.exitcode))
-    run.conn.close()
-    run.process.join()
-    return outcome
+def assign(worker: Worker, index: int, arg: object, limits: WorkerLimits) -> None:
+    worker.conn.send(arg)
+    worker.index, worker.deadline = index, time.monotonic() + limits.timeout_s
 
 
-def stop_child(run: Running) -> None:
-    """Kill a child that ran past its time limit and reap it."""
-    run.process.kill()
-    run.process.join()
-    run.conn.close()
+def stop_worker(worker: Worker, kill: bool = False) -> None:
+    """Let an idle child go (or kill one that ran past its time limit) and reap it."""
+    if kill:
+        worker.process.kill()
+    else:
+        try:
+            worker.conn.send(None)
+        except OSError:
+            pass
+    worker.process.join()
+    worker.conn.close()
 
 
 def call_in_workers(fn: Callable, args: list, workers: int, limits: WorkerLimits,
                     on_start: Callable[[int], None] | None = None,
                     on_done: Callable[[int, Call], None] | None = None) -> list[Call]:
-    """`fn(arg)` for every arg, each in its own child process, at most `workers` at once; results in input order.
+    """`fn(arg)` for every arg in child processes, at most `workers` at once; results in input order.
 
-    A child that runs past `limits.timeout_s`, dies, raises or exceeds `limits.memory_mb` gives (False, why);
-    the others are unaffected. `fn` must be picklable (a module-level function or a partial of one).
+    Each child serves one call at a time, many in its life (starting a child from the fork server, with its caches
+    cold, cost ~30 ms per document). A call that runs past `limits.timeout_s`, raises or exceeds `limits.memory_mb`
+    gives (False, why) and its child is replaced; the others are unaffected. A child that dies (a segfault in
+    pdfium) after answering other calls may have been spoilt by them: its call runs again, first in a fresh child,
+    and only a death there is the call's own. `fn` must be picklable (a module-level function or a partial of one).
     """
     if not args:
         return []  # nothing to do: no fork server started for it
     results: list[Call | None] = [None] * len(args)
+    ctx = worker_context()
+    todo = deque(range(len(args)))
+    again: deque[int] = deque()  # calls to run again in a fresh child
+    pool: list[Worker] = []
 
-    def done(i: int, outcome: Call) -> None:
+    def done(w: Worker, outcome: Call) -> None:
+        i, w.index, w.deadline = w.index, None, float("inf")
         results[i] = outcome
         if on_done is not None:
             on_done(i, outcome)
 
-    ctx = worker_context()
-    todo = list(range(len(args)))[::-1]
-    running: list[Running] = []
+    def give(w: Worker, i: int) -> None:
+        if on_start is not None and i not in started:  # a call run again is not started again
+            on_start(i)
+        started.add(i)
+        assign(w, i, args[i], limits)
+
+    started: set[int] = set()
     try:
-        while todo or running:
-            while todo and len(running) < max(1, workers):
-                i = todo.pop()
-                if on_start is not None:
-                    on_start(i)
-                running.append(start_child(ctx, i, fn, args[i], limits))
-            wait = max(0.0, min(r.deadline for r in running) - time.monotonic())
-            ready = set(multiprocessing.connection.wait([r.conn for r in running], timeout=wait))
+        while todo or again or any(w.index is not None for w in pool):
+            for w in [w for w in pool if w.index is None]:
+                if todo and not again:
+                    give(w, todo.popleft())
+                else:  # nothing left for it, or a call waits for a fresh child's place
+                    pool.remove(w)
+                    stop_worker(w)
+            while (todo or again) and len(pool) < max(1, workers):
+                w = start_worker(ctx, fn, limits)
+                pool.append(w)
+                give(w, again.popleft() if again else todo.popleft())
+            busy = [w for w in pool if w.index is not None]
+            wait = max(0.0, min(w.deadline for w in busy) - time.monotonic())
+            ready = set(multiprocessing.connection.wait([w.conn for w in busy], timeout=wait))
             now = time.monotonic()
-            for r in list(running):
-                if r.conn in ready:
-                    running.remove(r)
-                    done(r.index, finish_child(r))
-                elif now >= r.deadline:
-                    running.remove(r)
-                    stop_child(r)
-                    done(r.index, (False, timeout_error(limits)))
+            for w in busy:
+                if w.conn in ready:
+                    try:
+                        outcome, retiring = w.conn.recv()
+                    except (EOFError, OSError):
+                        w.process.join()
+                        pool.remove(w)
+                        if w.served:  # it had answered other calls: this one runs again in a fresh child
+                            again.append(w.index)
+                        else:
+                            done(w, (False, exit_error(w.process.exitcode)))
+                        w.conn.close()
+                        continue
+                    w.served += 1
+                    done(w, outcome)
+                    if retiring:
+                        pool.remove(w)
+                        w.process.join()
+                        w.conn.close()
+                elif now >= w.deadline:
+                    pool.remove(w)
+                    stop_worker(w, kill=True)
+                    done(w, (False, timeout_error(limits)))
     finally:
-        for r in running:  # interrupted (Ctrl-C, a crash in a callback): leave no orphans
-            stop_child(r)
+        for w in pool:  # finished, or interrupted (Ctrl-C, a crash in a callback): leave no orphans
+            stop_worker(w, kill=w.index is not None)
     return results  # type: ignore[return-value]
 
 
@@ -249,7 +312,8 @@ def extraction_of(outcome: Call) -> tuple["DocumentExtraction | None", Extractio
 def extract_in_workers(paths: list[Path], workers: int, limits: WorkerLimits, extract: Extract | None = None,
                        on_done: Callable[[Path, ExtractionResult], None] | None = None,
                        on_start: Callable[[Path], None] | None = None) -> list[Outcome]:
-    """Extract every document in its own child process, at most `workers` at once; results in input order.
+    """Extract every document in child processes (pipeline.workers.call_in_workers), at most `workers` at once;
+    results in input order.
 
     A document whose worker hangs past `limits.timeout_s`, dies, or exceeds `limits.memory_mb` gets a failed
     ExtractionResult saying why; the others are unaffected. `extract` must be picklable (a module-level
@@ -294,38 +358,13 @@ def inspect_isolated(path: Path, limits: WorkerLimits):
     return info
 
 
-FIRST_LOOKS_PER_CHILD = 16  # a child costs ~25 ms to start from the preloaded fork server; a first look ~10 ms
-
-
-def inspect_batch(limits: "InspectLimits", paths: list[Path]) -> list:
-    """First looks at a few files, one after another, in one child."""
-    from extractors.pdf import inspect_pdf
-
-    return [inspect_pdf(p, limits=limits) for p in paths]
-
-
 def inspect_all_isolated(paths: list[Path], limits: WorkerLimits, workers: int) -> list:
-    """First looks at many files in children, `workers` at once, up to FIRST_LOOKS_PER_CHILD files per child. A
-    batch whose child fails (a file that hangs, crashes pdfium, eats memory or cannot be read) is looked at again
-    one file per child, as `inspect_isolated` would, so the failure is pinned on its own file and the others
-    are unaffected."""
-    from extractors.pdf import InspectLimits, failed
+    """First looks at many files in children, `workers` at once; a file whose look fails in its child (it hangs,
+    crashes pdfium, eats memory or cannot be read) is recorded as unreadable, with the reason, and the others are
+    unaffected."""
+    from extractors.pdf import InspectLimits, failed, inspect_pdf
 
     # the limits are read here, from this process's environment: the children fork from a server started earlier
-    look = InspectLimits.from_env()
-    paths = [Path(p) for p in paths]
-    workers = max(1, workers)
-    size = max(1, min(FIRST_LOOKS_PER_CHILD, -(-len(paths) // workers)))
-    starts = range(0, len(paths), size)
-    out: list = [None] * len(paths)
-    again: list[int] = []
-    for start, (ok, value) in zip(starts, call_in_workers(partial(inspect_batch, look),
-                                                          [paths[i:i + size] for i in starts], workers, limits)):
-        if ok:
-            out[start:start + len(value)] = value
-        else:
-            again.extend(range(start, min(start + size, len(paths))))
-    for i, (ok, value) in zip(again, call_in_workers(partial(inspect_batch, look), [[paths[i]] for i in again],
-                                                     workers, limits)):
-        out[i] = value[0] if ok else failed("unreadable", f"first look failed: {value}")
-    return out
+    look = partial(inspect_pdf, limits=InspectLimits.from_env())
+    return [value if ok else failed("unreadable", f"first look failed: {value}")
+            for ok, value in call_in_workers(look, [Path(p) for p in paths], workers, limits)]

@@ -15,12 +15,26 @@ from pipeline.workers import (WorkerLimits, call_isolated, exit_error, extract_i
                               inspect_isolated)
 
 LIMITS = WorkerLimits(timeout_s=120, memory_mb=1024)  # generous: only `hang` may reach a time limit
+_kept: list[bytearray] = []  # what `keep` and `grow` leave behind in a worker child
+_tainted: list[bool] = []  # set by `taint`: the child is spoilt for `fragile`
 
 
 def behave(path: Path) -> DocumentExtraction:
-    """A picklable stand-in extractor whose behaviour is the file's name: ok, hang, crash, hog, raise."""
+    """A picklable stand-in extractor whose behaviour is the file's name: ok, hang, crash, hog, raise; keep (leaves
+    400 MB behind), grow (leaves 600 MB behind), use (needs 800 MB for a moment); taint (spoils its child), fragile
+    (crashes in a spoilt child)."""
     kind = path.stem
-    if kind.startswith("hang"):
+    if kind.startswith("keep"):
+        _kept.append(bytearray(400 * 2**20))
+    elif kind.startswith("grow"):
+        _kept.append(bytearray(600 * 2**20))
+    elif kind.startswith("use"):
+        del bytearray(800 * 2**20)[:]
+    elif kind.startswith("taint"):
+        _tainted.append(True)
+    elif kind.startswith("fragile") and _tainted:
+        os.kill(os.getpid(), signal.SIGSEGV)
+    elif kind.startswith("hang"):
         time.sleep(3600)
     elif kind.startswith("crash"):
         os.kill(os.getpid(), signal.SIGSEGV)
@@ -55,6 +69,40 @@ def test_each_failure_is_its_own_and_says_why(tmp_path: Path):
     assert by["raise"][1].error.startswith("ValueError: bad table (")
     assert all(by[k][0] is None for k in ("crash", "hog", "raise"))
     assert sorted(done) == sorted(p.stem for p in paths)
+
+
+def pids(out: list) -> list[str]:
+    """The worker process each stand-in extraction ran in."""
+    return [d.problems[0].message if d is not None else None for _, d, _ in out]
+
+
+def test_a_worker_serves_document_after_document():
+    paths = [Path(f"/nowhere/ok{i}.pdf") for i in range(5)]
+    out = extract_in_workers(paths, 1, LIMITS, extract=behave)
+    assert [r.status for _, _, r in out] == ["succeeded"] * 5
+    assert len(set(pids(out))) == 1 and pids(out)[0] != f"pid {os.getpid()}"
+
+
+def test_a_crash_after_other_documents_is_tried_again_in_a_fresh_worker():
+    paths = [Path(f"/nowhere/{n}.pdf") for n in ("taint", "fragile", "ok1", "crash", "ok2")]
+    done: list[str] = []
+    out = extract_in_workers(paths, 1, LIMITS, extract=behave, on_done=lambda p, r: done.append(p.stem))
+    by = dict(zip([p.stem for p in paths], out))
+    # `fragile` only crashed because `taint` ran before it in the same child: alone in a fresh one, it succeeds
+    assert by["fragile"][2].status == "succeeded" and pids(out)[1] != pids(out)[0]
+    # `crash` crashes alone too: that failure is its own; the documents after it are unaffected
+    assert by["crash"][2].error.startswith("worker died (signal 11") and by["ok2"][2].status == "succeeded"
+    assert sorted(done) == sorted(p.stem for p in paths)  # each reported once, a second try included
+
+
+def test_each_document_gets_the_whole_memory_allowance_and_a_grown_worker_retires():
+    out = extract_in_workers([Path(f"/nowhere/{n}.pdf") for n in ("keep", "use", "grow", "ok")], 1, LIMITS,
+                             extract=behave)
+    assert [r.status for _, _, r in out] == ["succeeded"] * 4
+    # `use` needed 800 MB on top of the 400 MB `keep` left behind: more than 1024 MB over the child's start
+    assert pids(out)[0] == pids(out)[1] == pids(out)[2]
+    # after `grow` the child held 1000 MB more than at its start (over half the allowance): it retired
+    assert pids(out)[3] != pids(out)[2]
 
 
 def test_a_hung_document_is_killed_at_the_time_limit_and_the_others_finish(tmp_path: Path):
