@@ -182,6 +182,7 @@ def worker_context() -> multiprocessing.context.BaseContext:
 
 
 def start_worker(ctx: multiprocessing.context.BaseContext, fn: Callable, limits: WorkerLimits) -> Worker:
+    """A new child from the fork server, waiting for calls of `fn`."""
     ours, theirs = ctx.Pipe(duplex=True)
     proc = ctx.Process(target=serve_calls, args=(theirs, fn, limits), name="muni-worker", daemon=True)
     proc.start()
@@ -190,6 +191,7 @@ def start_worker(ctx: multiprocessing.context.BaseContext, fn: Callable, limits:
 
 
 def assign(worker: Worker, index: int, arg: object, limits: WorkerLimits) -> None:
+    """Send a child its next call; the call's time limit runs from now."""
     worker.conn.send(arg)
     worker.index, worker.deadline = index, time.monotonic() + limits.timeout_s
 
@@ -205,6 +207,21 @@ def stop_worker(worker: Worker, kill: bool = False) -> None:
             pass
     worker.process.join()
     worker.conn.close()
+
+
+def receive(worker: Worker) -> tuple[Call | None, bool]:
+    """What a child whose pipe became ready sent for its call, and whether the child is gone (it retired or died).
+    The call is None when the child died after serving other calls: it must run again, in a fresh child."""
+    try:
+        outcome, gone = worker.conn.recv()
+        worker.served += 1
+    except (EOFError, OSError):
+        worker.process.join()
+        outcome, gone = None if worker.served else (False, exit_error(worker.process.exitcode)), True
+    if gone:
+        worker.process.join()
+        worker.conn.close()
+    return outcome, gone
 
 
 def call_in_workers(fn: Callable, args: list, workers: int, limits: WorkerLimits,
@@ -224,13 +241,8 @@ def call_in_workers(fn: Callable, args: list, workers: int, limits: WorkerLimits
     ctx = worker_context()
     todo = deque(range(len(args)))
     again: deque[int] = deque()  # calls to run again in a fresh child
+    started: set[int] = set()
     pool: list[Worker] = []
-
-    def done(w: Worker, outcome: Call) -> None:
-        i, w.index, w.deadline = w.index, None, float("inf")
-        results[i] = outcome
-        if on_done is not None:
-            on_done(i, outcome)
 
     def give(w: Worker, i: int) -> None:
         if on_start is not None and i not in started:  # a call run again is not started again
@@ -238,7 +250,12 @@ def call_in_workers(fn: Callable, args: list, workers: int, limits: WorkerLimits
         started.add(i)
         assign(w, i, args[i], limits)
 
-    started: set[int] = set()
+    def done(w: Worker, outcome: Call) -> None:
+        i, w.index, w.deadline = w.index, None, float("inf")
+        results[i] = outcome
+        if on_done is not None:
+            on_done(i, outcome)
+
     try:
         while todo or again or any(w.index is not None for w in pool):
             for w in [w for w in pool if w.index is None]:
@@ -257,23 +274,13 @@ def call_in_workers(fn: Callable, args: list, workers: int, limits: WorkerLimits
             now = time.monotonic()
             for w in busy:
                 if w.conn in ready:
-                    try:
-                        outcome, retiring = w.conn.recv()
-                    except (EOFError, OSError):
-                        w.process.join()
+                    outcome, gone = receive(w)
+                    if gone:
                         pool.remove(w)
-                        if w.served:  # it had answered other calls: this one runs again in a fresh child
-                            again.append(w.index)
-                        else:
-                            done(w, (False, exit_error(w.process.exitcode)))
-                        w.conn.close()
-                        continue
-                    w.served += 1
-                    done(w, outcome)
-                    if retiring:
-                        pool.remove(w)
-                        w.process.join()
-                        w.conn.close()
+                    if outcome is None:
+                        again.append(w.index)
+                    else:
+                        done(w, outcome)
                 elif now >= w.deadline:
                     pool.remove(w)
                     stop_worker(w, kill=True)
