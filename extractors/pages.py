@@ -282,8 +282,6 @@ def shapes_to_rules_and_fills(lines: Iterable[Box], rects: Iterable[tuple[Box, b
     return rules, fills
 
 
-
-
 def top_clusters(tops: Iterable[float], tolerance: float) -> dict[float, int]:
     """Each distinct `top` to the index of its cluster: sorted values cut wherever one lies more than
     `tolerance` below the one before (pdfplumber's `cluster_list`, which chains)."""
@@ -407,8 +405,11 @@ def pdfium_page_to_page(page, p, number: int, font_cache: dict) -> Page | None:
 
 
 def import_page_readers() -> None:
-    """Import what reading pages needs (pdfplumber, pypdfium2 and its two readers), imported lazily by the functions
-    below: the workers' fork server calls it (parsers.preload) so that no child imports them again (~5 ms each)."""
+    """Import what reading pages needs (pdfplumber, pypdfium2 and its two readers, and the codec pypdfium2 decodes
+    a document's metadata with), imported lazily by the functions below: the workers' fork server calls it
+    (parsers.preload) so that no child imports them again (~5 ms each)."""
+    import encodings.utf_16_le  # noqa: F401
+
     import pdfplumber  # noqa: F401
     import pypdfium2  # noqa: F401
 

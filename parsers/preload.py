@@ -1,13 +1,11 @@
 """Importing this module loads the language data extraction reads lazily: the Swedish lemma table and lexicon
 and spaCy's tokenizer pipeline (about 2 s per process), and imports the page readers and the section extractors
-(~0.2 s) with the codecs pdfium's UTF-16 metadata is decoded with. The
-extraction workers' fork server imports it once, so every forked child starts with them in memory instead of
-loading them again for each document.
+(~0.2 s). The extraction workers' fork server imports it once, so every forked child starts with them in memory
+instead of loading them again for each document.
 
 The loaded models live as long as the process, so they are moved out of the garbage collector's generations
 (`gc.freeze()`): full collections no longer rescan a few hundred thousand model objects in the middle of a
 document (up to 0.25 s a run), and forked children do not dirty the shared pages by collecting them."""
-import encodings.utf_16_le  # noqa: F401  - pypdfium2 decodes metadata with it: imported once, not per child
 import gc
 
 from parsers.facts import load_prose_parser

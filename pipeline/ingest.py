@@ -17,6 +17,7 @@ a copy that is swapped in atomically (warehouse.snapshot): readers never wait an
 from __future__ import annotations
 
 import hashlib
+import time
 import traceback
 import uuid
 from collections import Counter
@@ -83,6 +84,7 @@ class RunSummary:
     fetched: dict[str, int] = field(default_factory=dict)  # fetch status (fetched, not_modified, failed) -> URLs
     report: Path | None = None  # index.html of the run's findings report
     report_error: str | None = None  # why the report could not be written (the load stands)
+    seconds: dict[str, float] = field(default_factory=dict)  # wall time per phase: plan, extract, load
 
     def count(self, status: str) -> int:
         return sum(1 for o in self.outcomes if o.status == status)
@@ -380,6 +382,7 @@ def plan_run(inputs: list[InputDoc], warehouse_path: Path | str, code_version: s
     from pipeline.workers import WorkerLimits, inspect_all_isolated, inspect_isolated, start_worker_server
     from warehouse.load import read_known_state
 
+    started = time.perf_counter()
     run = new_run(code_version=code_version)
     known = read_known_state(warehouse_path, run.code_version)
     lim = limits or WorkerLimits.from_env()
@@ -391,6 +394,7 @@ def plan_run(inputs: list[InputDoc], warehouse_path: Path | str, code_version: s
     looks = dict(zip(todo, inspect_all_isolated(todo, lim, default_workers() if workers is None else workers)))
     run.outcomes = plan_inputs(inputs, known, lambda path: looks[path] if path in looks else inspect_isolated(path, lim))
     keep_pdfs(warehouse_path, inputs, run.outcomes)
+    run.seconds["plan"] = time.perf_counter() - started
     return Plan(run, inputs, known)
 
 
@@ -445,6 +449,7 @@ def extract_plan(plan: Plan, indices: list[int] | None = None, *, extract=None, 
     todo = plan.pending() if indices is None else indices
     if not todo:
         return plan
+    started = time.perf_counter()
     workers = default_workers() if workers is None else workers
     if extract is not None and not picklable(extract):
         workers = 0
@@ -457,7 +462,10 @@ def extract_plan(plan: Plan, indices: list[int] | None = None, *, extract=None, 
         on_start=(lambda p: reporter.started(names[p])) if reporter else None)
     if reporter is not None:
         reporter.close()
-    return fold_extractions(plan, todo, [(doc, result) for _, doc, result in results])
+    plan = fold_extractions(plan, todo, [(doc, result) for _, doc, result in results])
+    # added up: the load extracts again what another writer lost meanwhile (rare), and that time is the load's too
+    plan.run.seconds["extract"] = plan.run.seconds.get("extract", 0.0) + time.perf_counter() - started
+    return plan
 
 
 def fold_extractions(plan: Plan, indices: list[int], results: list[tuple["DocumentExtraction | None", ExtractionResult]]
@@ -517,6 +525,7 @@ def load_plan(plan: Plan, warehouse_path: Path | str, *, extract=None, workers: 
     if not plan.pending() and not adds_something(run, plan.known.failures):
         run.finished_at = datetime.now(timezone.utc)  # nothing to add: no lock, no copy, the warehouse as it was
         return run
+    started = time.perf_counter()
     with writing(warehouse_path, step) as snap:
         now = known_state(snap.con, run.code_version)
         run.outcomes, stale = reconcile(run.outcomes, plan.known, now)
@@ -541,6 +550,7 @@ def load_plan(plan: Plan, warehouse_path: Path | str, *, extract=None, workers: 
             run.findings = {sev: by[sev] for sev in sorted(by, key=severity_rank)}
             step("checked")
             snap.publish = run.recorded = True
+    run.seconds["load"] = time.perf_counter() - started
     return run
 
 
@@ -621,6 +631,8 @@ def format_summary(run: RunSummary) -> str:
                          f"{run.review.auto_published} rows published without review")
     else:
         lines.append("  nothing new: the warehouse is unchanged (run not recorded)")
+    if run.seconds:
+        lines.append("  time: " + ", ".join(f"{phase} {s:.1f} s" for phase, s in run.seconds.items()))
     if run.report is not None:
         lines.append(f"  report: {run.report}")
     if run.report_error:

@@ -33,6 +33,15 @@ def test_discover_only_pdfs(folder: Path):
     assert [p.name for p in discover_pdfs([folder])] == ["a.pdf", "b.PDF", "broken.pdf"]
 
 
+def test_a_run_says_how_long_each_phase_took(folder: Path, tmp_path: Path):
+    wh = tmp_path / "w.duckdb"
+    run = ingest([folder], wh)
+    assert list(run.seconds) == ["plan", "extract", "load"] and all(s > 0 for s in run.seconds.values())
+    assert "  time: plan " in format_summary(run)
+    again = ingest([folder], wh)  # nothing new: no extraction, no load
+    assert list(again.seconds) == ["plan"]
+
+
 def test_discover_missing_path_is_an_error(tmp_path: Path):
     with pytest.raises(FileNotFoundError):
         discover_pdfs([tmp_path / "nope"])
