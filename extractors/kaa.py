@@ -200,11 +200,12 @@ def locating_print(text: str, start: int, end: int, max_words: int = 3) -> str:
 
 
 def text_fact_to_stat(tf: TextFact) -> KaaStat:
-    """A prose fact as a KaaStat row (source 'text'), keeping its sentence and print."""
+    """A prose fact as a KaaStat row (source 'text'), keeping its sentence, its print and how it relates to its year
+    ('268 fler än 2021' is a change, comparison 'diff_vs_2021', not the year's level)."""
     f = tf.fact
     stat = KaaStat(year=f.year, metric=f.metric, unit=f.unit, group_by=f.group_by, group_value=f.group_value,
                    value=f.value, printed=tf.printed, source="text", sentence=f.sentence, page=tf.page,
-                   bbox=tf.bbox)
+                   bbox=tf.bbox, comparison=f.comparison or "level", vs_year=f.vs_year)
     stat.provenance["value"] = Provenance(tf.page, tf.bbox, tf.printed)
     stat.provenance["sentence"] = Provenance(tf.page, tf.block_bbox, f.sentence)
     return stat

@@ -66,7 +66,7 @@ SPECS: dict[str, tuple[Callable[[dict], tuple], list[str]]] = {
                  ["account", "account_name", "level", "parent_account", "value_sek", "page"]),
     "kaa_stats": (lambda r: (r.get("source"), r.get("year"), r.get("metric"), r.get("group_by"),
                              key_text(r.get("group_value"))),
-                  ["value", "unit", "printed", "page"]),
+                  ["value", "unit", "printed", "comparison", "vs_year", "page"]),
     "kpis": (lambda r: (str(r.get("kpi_no")),), ["name", "numerator", "denominator", "value", "prior_value", "page"]),
     "projects": (lambda r: (r.get("list"), r.get("project_key"), str(r.get("item_no") or "")),
                  ["name", "funder", "role", "budget_sek", "currency", "cofinancing_sek", "start_month", "end_month",

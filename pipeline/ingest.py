@@ -399,18 +399,16 @@ def plan_run(inputs: list[InputDoc], warehouse_path: Path | str, code_version: s
 
 
 def import_load_modules() -> None:
-    """Import what loading a run needs (the review queue, the checks with the prose parser their text-vs-table rule
-    re-reads sentences with, and pandas, which DuckDB imports the first time it reads a Python object such as the
-    load's Arrow batches): done while the fork server starts, on the core it leaves idle, instead of later in the
-    load, which runs alone under the writer lock."""
+    """Import what loading a run needs (the review queue, the checks, and pandas, which DuckDB imports the first time
+    it reads a Python object such as the load's Arrow batches): done while the fork server starts, on the core it
+    leaves idle, instead of later in the load, which runs alone under the writer lock. The prose parser is not
+    among them: extraction stores how each prose figure relates to its year, so the checks need not read
+    sentences again (only rows from before schema version 5 are, and then the parser is loaded for them)."""
     import pandas  # noqa: F401
 
     import pipeline.checks.store  # noqa: F401
     import pipeline.review.store  # noqa: F401
     import warehouse.snapshot  # noqa: F401
-    from parsers.facts import load_prose_parser
-
-    load_prose_parser()
 
 
 # ----- extract --------------------------------------------------------------------------------------------

@@ -159,6 +159,11 @@ class KaaStat(Record):
     printed: str
     source: str  # table | text
     sentence: str | None = None
+    # for prose figures: how the figure relates to its year, as the sentence states it: 'level' (the year's own
+    # figure), 'prior' / 'from' / 'to' (a level stated for comparison or as the ends of a change), 'increase',
+    # 'decrease', 'diff' or 'diff_vs_<year>' (a change, not a level); and the year a change is counted from
+    comparison: str | None = None
+    vs_year: int | None = None
 
 
 @dataclass(kw_only=True)

@@ -374,11 +374,20 @@ def build_truth(rendered, linked: dict | None = None) -> dict:
                             "year": int(fact["year"]) if fact.get("year") else None, "metric": fact.get("metric"),
                             "unit": fact.get("unit"), "group_by": fact.get("group_by"),
                             "group_value": fact.get("group_value"), "value": str(value) if value is not None else None,
-                            "printed": fact.get("printed"), "source": "text", "comparison": fact.get("comparison"),
+                            "printed": fact.get("printed"), "source": "text",
+                            "comparison": fact.get("comparison") or "level", "vs_year": fact_vs_year(fact),
                             "sentence": row["sentence"], "page": row["page"], "bbox": row["bbox"],
                         })
     truth["tables"] = dict(truth["tables"])
     return truth
+
+
+def fact_vs_year(fact: dict) -> int | None:
+    """The year a stated change is counted from: the source's `vs_year`, or the year in `diff_vs_<year>`."""
+    if fact.get("vs_year"):
+        return int(fact["vs_year"])
+    m = re.fullmatch(r"diff_vs_(\d{4})", str(fact.get("comparison") or ""))
+    return int(m.group(1)) if m else None
 
 
 def _locate(printed: str, drawn: list[Placement]) -> tuple[int, list[float]] | None:

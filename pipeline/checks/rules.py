@@ -450,11 +450,12 @@ def kaa_gender_total(docs: Docs):
 
 
 def stated_comparison(row: dict) -> tuple[str | None, int | None]:
-    """How a prose figure relates to its year: the row's own `comparison` and `vs_year` when it carries them,
-    else read again from its sentence by the prose parser extraction uses ('268 fler än under 2021' is a
-    difference, not a level)."""
-    if "comparison" in row:
-        return row.get("comparison"), row.get("vs_year")
+    """How a prose figure relates to its year ('268 fler än under 2021' is a difference, not a level; None: a level):
+    the row's own `comparison` and `vs_year` as extraction read them, or — for a row extracted before the warehouse
+    kept them (schema version 5) — read again from its sentence by the prose parser extraction uses."""
+    if row.get("comparison") is not None:
+        comparison = row["comparison"]
+        return (None if comparison == "level" else comparison), row.get("vs_year")
     sentence = row.get("sentence") or ((row.get("_prov") or {}).get("sentence") or {}).get("printed")
     return sentence_comparison(str(sentence or ""), str(row.get("printed") or ""), row.get("year"))
 

@@ -107,6 +107,17 @@ def provenance_expected(truth, entity: str, index: int) -> list[tuple]:
     return sorted((f, v["printed"], v["page"], tuple(v["bbox"])) for f, v in p.items())
 
 
+def kaa_changes_expected(truths) -> list[tuple]:
+    return sorted((r["page"], r["year"], r["metric"], r["printed"], dec(r["value"]), r["comparison"], r["vs_year"])
+                  for t in truths for r in t["tables"].get("kaa_stats", [])
+                  if r["source"] == "text" and r["comparison"] not in ("level", "prior", "from", "to"))
+
+
+def kaa_changes_got(c) -> list[tuple]:
+    return [(r["page"], r["year"], r["metric"], r["printed"], r["value"], r["comparison"], r["vs_year"])
+            for r in run(c, "kaa_prose_changes")]
+
+
 # ----- on the truth warehouse -------------------------------------------------------------------------------
 
 @pytest.fixture(scope="module")
@@ -180,6 +191,13 @@ def test_projects_differing_across_documents(con):
 def test_figure_provenance(con):
     rows = run(con, "figure_provenance", doc_id=doc_id_of(VP), entity="risks", row_no=1)
     assert sorted((r["field"], r["printed"], r["page"], r["bbox"]) for r in rows) == provenance_expected(VP, "risks", 0)
+
+
+@checks("kaa_prose_changes")
+def test_kaa_prose_changes(con):
+    expected = kaa_changes_expected([VP, VB])
+    assert len(expected) == 8 and {e[5] for e in expected} == {"diff_vs_2021", "increase"}
+    assert kaa_changes_got(con) == expected
 
 
 FINDINGS = [  # (finding_id, run_id, severity, doc, status)
@@ -264,6 +282,7 @@ NEEDS = {  # query -> (contract tables it reads, expectation on full tables or N
         == project_expected([VP, VB], "vux20")),
     "projects_differing_across_documents": (["projects"], lambda c: [
         r["project_key"] for r in run(c, "projects_differing_across_documents")] == differing_expected([VP, VB])),
+    "kaa_prose_changes": (["kaa_stats"], lambda c: kaa_changes_got(c) == kaa_changes_expected([VP, VB])),
 }
 
 

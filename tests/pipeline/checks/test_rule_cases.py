@@ -345,15 +345,21 @@ CASES: list[Case] = [
     Case("KAA_GENDER_TOTAL", "adds up", [kaa_genders("2406", "2746", "5152")]),
     Case("KAA_GENDER_TOTAL", "Kvinna misprinted", [kaa_genders("2415", "2746", "5152")],
          Expect("error", "2022/sokta", "5161", "5152", ("5152", "2415", "2746"))),
-    # prose vs table: levels and stated changes; with the comparison on the row (truth) or read from the sentence
-    Case("KAA_TEXT_TABLE", "level as in the table", [kaa_text("5152", comparison=None)]),
+    # prose vs table: levels and stated changes; with the comparison on the row (as extraction stores it) or, for a
+    # row from before the warehouse kept it, read from the sentence
+    Case("KAA_TEXT_TABLE", "level as in the table", [kaa_text("5152", comparison="level")]),
+    Case("KAA_TEXT_TABLE", "level read from the sentence", [kaa_text("5152")]),
     Case("KAA_TEXT_TABLE", "stated increase = table difference", [kaa_change("116", comparison="increase")]),
     Case("KAA_TEXT_TABLE", "stated increase read from the sentence", [kaa_change("116")]),
     Case("KAA_TEXT_TABLE", "stated increase read from the sentence's provenance (a warehouse row)",
          [doc("VB", kaa_stats=[{**r, "sentence": None, "_prov": {**r["_prov"], "sentence": prov(r["sentence"], 30)}}
                                if r["source"] == "text" else r for r in kaa_change("116").rows("kaa_stats")])]),
-    Case("KAA_TEXT_TABLE", "level differs", [kaa_text("5101", comparison=None)],
+    Case("KAA_TEXT_TABLE", "level differs", [kaa_text("5101", comparison="level")],
          Expect("warning", "2022/sokta/under2022sökte5101ungdomarstöd", "5152", "5101", ("5101", "5152"))),
+    Case("KAA_TEXT_TABLE", "level differs, read from the sentence", [kaa_text("5101", comparison=None)],
+         Expect("warning", "2022/sokta/under2022sökte5101ungdomarstöd", "5152", "5101", ("5101", "5152"))),
+    Case("KAA_TEXT_TABLE", "a change stored as such is not compared as a level",
+         [kaa_text("5101", comparison="diff_vs_2021", vs_year=2021)]),
     Case("KAA_TEXT_TABLE", "stated increase differs", [kaa_change("156", comparison="increase")],
          Expect("warning", "2022/till_arbete/diff/antaletsomavslutastillarbeteök", "116", "156", ("156", "560", "444"))),
     # key figure = numerator / denominator, from the printed intervals
