@@ -436,6 +436,12 @@ def outcome_name(o: DocumentOutcome) -> str:
     return o.source_uri.rsplit("/", 1)[-1]
 
 
+def longest_first(outcomes: list[DocumentOutcome], indices: list[int]) -> list[int]:
+    """The documents to extract, the most pages first (ties in their order): with several workers a long document
+    started last would keep one worker busy while the others idle; started first, the short ones fill in beside it."""
+    return sorted(indices, key=lambda i: -outcomes[i].page_count)
+
+
 def extract_plan(plan: Plan, indices: list[int] | None = None, *, extract=None, workers: int | None = None,
                  limits=None, reporter=None) -> Plan:
     """Extract the plan's pending documents (or `indices`) in worker processes; each result goes into its outcome.
@@ -444,7 +450,7 @@ def extract_plan(plan: Plan, indices: list[int] | None = None, *, extract=None, 
     """
     from pipeline.workers import WorkerLimits, extract_in_workers
 
-    todo = plan.pending() if indices is None else indices
+    todo = longest_first(plan.run.outcomes, plan.pending() if indices is None else indices)
     if not todo:
         return plan
     started = time.perf_counter()

@@ -262,6 +262,17 @@ def test_a_plan_overtaken_by_another_writer_adds_nothing(folder: Path, tmp_path:
     assert not run.recorded and run.count("unchanged") == 2 and fingerprint(wh) == before
 
 
+def test_the_longest_documents_are_extracted_first_and_each_result_stays_with_its_file(folder: Path, tmp_path: Path):
+    make_text_pdf(folder / "c.pdf", ["Verksamhetsplan 2023"], pages=5)
+    plan = plan_run(local_inputs([folder]), tmp_path / "w.duckdb")
+    order = []
+    inner = fake_extract()
+    extract_plan(plan, extract=lambda path: order.append(path.name) or inner(path))
+    assert order == ["c.pdf", "b.PDF", "a.pdf"]  # 5, 3 and 1 pages
+    done = {o.source_uri.rsplit("/", 1)[-1]: o.extraction.title for o in plan.run.outcomes if o.extraction}
+    assert done == {"a.pdf": "a", "b.PDF": "b", "c.pdf": "c"}
+
+
 def test_planning_looks_once_at_each_new_content_all_at_once(folder: Path, tmp_path: Path, monkeypatch):
     import shutil
 
