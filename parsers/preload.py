@@ -1,7 +1,7 @@
-"""Importing this module loads the language data extraction reads lazily: the Swedish lemma table and lexicon
-and spaCy's tokenizer pipeline (about 2 s per process), and imports the page readers and the section extractors
-(~0.2 s). The extraction workers' fork server imports it once, so every forked child starts with them in memory
-instead of loading them again for each document.
+"""Importing this module loads what extraction reads lazily: spaCy's tokenizer pipeline and stop words (~0.7 s per
+process, most of it importing spaCy), the Swedish lemma store (opened, not read: parsers.text.LemmaStore), the page
+readers and the section extractors (~0.2 s). The extraction workers' fork server imports it once, so every forked
+child starts with them in memory instead of loading them again for each document.
 
 The loaded models live as long as the process, so they are moved out of the garbage collector's generations
 (`gc.freeze()`): full collections no longer rescan a few hundred thousand model objects in the middle of a

@@ -26,83 +26,189 @@ def lemma_cache_dir() -> Path | None:
         return None
 
 
-def load_lemma_table(source: Path, cache_dir: Path | None) -> dict[str, str]:
-    """The JSON table at `source` (gzipped), through a marshal copy in `cache_dir`: parsing the JSON costs ~0.9 s
-    in every process that loads it (the workers' fork server before the first document, the CLI), reading the copy
-    ~0.3 s. The copy is named for the source's size and modification time and the Python version (marshal's
-    format follows it), written atomically, and ignored (then rewritten) when it cannot be read; no cache folder,
-    or one that cannot be written, only costs the parse."""
+LEMMA_STORE_FORMAT = 1  # bump when the store's tables change: older stores are then built again
+
+
+def lemma_store_path(source: Path, cache_dir: Path) -> Path:
+    """Where the store of the lemma table at `source` lives in `cache_dir`: named for the source's path, size and
+    modification time and the store's format, so a new table or a new format gets a store of its own."""
+    stat = source.stat()
+    key = hashlib.sha256(f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{LEMMA_STORE_FORMAT}".encode()).hexdigest()[:16]
+    return cache_dir / f"{source.name.split('.')[0]}-{key}.sqlite"
+
+
+def build_lemma_store(table: dict[str, str], path: Path) -> None:
+    """Write the lemma table (form -> lemma) and its lexicon (every form and lemma lower-cased, lemmas marked) as an
+    SQLite file at `path`, atomically: a half-written store is never seen, and builders racing each other agree."""
+    import sqlite3
+
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+    tmp.unlink(missing_ok=True)
+    words = {k.lower(): 0 for k in table}
+    words.update((v.lower(), 1) for v in table.values())
+    con = sqlite3.connect(tmp)
+    try:
+        con.execute("PRAGMA journal_mode = OFF")  # a temporary file, renamed into place only once complete
+        con.execute("PRAGMA synchronous = OFF")
+        con.execute("CREATE TABLE forms (form TEXT PRIMARY KEY, lemma TEXT NOT NULL) WITHOUT ROWID")
+        con.execute("CREATE TABLE words (word TEXT PRIMARY KEY, is_lemma INTEGER NOT NULL) WITHOUT ROWID")
+        con.executemany("INSERT INTO forms VALUES (?, ?)", sorted(table.items()))
+        con.executemany("INSERT INTO words VALUES (?, ?)", sorted(words.items()))
+        con.commit()
+    finally:
+        con.close()
+    os.replace(tmp, path)
+
+
+def read_lemma_json(source: Path) -> dict[str, str]:
+    """The lemma table as spacy-lookups-data ships it (gzipped JSON, ~0.9 s to parse)."""
     import gzip
     import json
-    import marshal
-    import sys
 
-    stat = source.stat()
-    key = hashlib.sha256(f"{source}|{stat.st_size}|{stat.st_mtime_ns}|{sys.version_info[:2]}|{marshal.version}"
-                         .encode()).hexdigest()[:16]
-    copy = cache_dir / f"{source.name.split('.')[0]}-{key}.marshal" if cache_dir else None
-    if copy is not None and copy.is_file():
-        try:
-            table = marshal.loads(copy.read_bytes())
-            if isinstance(table, dict) and table:
-                return table
-        except (OSError, ValueError, EOFError, TypeError):
-            pass  # unreadable: parsed again below, and the copy rewritten
     with gzip.open(source, "rt", encoding="utf-8") as fh:
-        table = json.load(fh)
-    if copy is not None:
+        return json.load(fh)
+
+
+def is_lemma_store(path: Path) -> bool:
+    """Can the file at `path` be read as a lemma store (not missing, not truncated, not some other file)?"""
+    import sqlite3
+
+    try:
+        con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
         try:
-            copy.parent.mkdir(parents=True, exist_ok=True)
-            tmp = copy.with_name(f"{copy.name}.{os.getpid()}.tmp")
-            tmp.write_bytes(marshal.dumps(table))
-            os.replace(tmp, copy)
+            con.execute("SELECT form, lemma FROM forms LIMIT 1").fetchall()
+            con.execute("SELECT word, is_lemma FROM words LIMIT 1").fetchall()
+        finally:
+            con.close()
+        return True
+    except sqlite3.Error:
+        return False
+
+
+def open_lemma_store(source: Path, cache_dir: Path | None) -> "LemmaStore":
+    """The store of the lemma table at `source`: the one in `cache_dir` when it is readable, else built there from
+    the JSON (once per table and machine: ~3 s); without a cache folder that can be written, built in a temporary
+    folder for this process."""
+    import tempfile
+
+    if cache_dir is not None:
+        path = lemma_store_path(source, cache_dir)
+        if path.is_file() and is_lemma_store(path):
+            return LemmaStore(path)
+        try:
+            build_lemma_store(read_lemma_json(source), path)
+            return LemmaStore(path)
         except OSError:
-            pass
-    return table
+            pass  # a cache folder that cannot be written: this process builds its own below
+    path = lemma_store_path(source, Path(tempfile.mkdtemp(prefix="muni-lemmas-")))
+    build_lemma_store(read_lemma_json(source), path)
+    return LemmaStore(path)
+
+
+class LemmaStore:
+    """spaCy's Swedish lookup lemma table (660 000 forms) and the lexicon made from it, answered from an SQLite file
+    one word at a time, each answer kept for the process: extraction asks about ~50 words per document, so loading
+    the table into memory (0.3 s, and 0.15 s for the lexicon's sets, serial in the workers' fork server before
+    the first document) cost more than all its questions. The file is opened read-only, once per process (a
+    connection must not cross a fork)."""
+
+    def __init__(self, path: Path):
+        import threading
+
+        self.path = path
+        self._pid: int | None = None
+        self._con = None
+        self._lock = threading.Lock()
+        self._lemmas: dict[str, str | None] = {}
+        self._words: dict[str, int | None] = {}
+
+    def _one(self, sql: str, key: str):
+        import sqlite3
+
+        with self._lock:
+            if self._pid != os.getpid():
+                self._con = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True, check_same_thread=False)
+                self._pid = os.getpid()
+            row = self._con.execute(sql, (key,)).fetchone()
+        return row[0] if row else None
+
+    def get(self, form: str, default: str | None = None) -> str | None:
+        """The lemma of `form` as the table spells the form (case matters), else `default`."""
+        if form not in self._lemmas:
+            self._lemmas[form] = self._one("SELECT lemma FROM forms WHERE form = ?", form)
+        found = self._lemmas[form]
+        return default if found is None else found
+
+    def _word(self, word: str) -> int | None:
+        if word not in self._words:
+            self._words[word] = self._one("SELECT is_lemma FROM words WHERE word = ?", word)
+        return self._words[word]
+
+    def is_word(self, word: str) -> bool:
+        """Is `word` a form or a lemma of the table, lower-cased?"""
+        return self._word(word) is not None
+
+    def is_lemma(self, word: str) -> bool:
+        """Is `word` a lemma of the table, lower-cased?"""
+        return self._word(word) == 1
 
 
 @lru_cache(maxsize=1)
-def swedish_lemma_lookup() -> dict[str, str]:
-    """spaCy's Swedish lookup lemmatizer's table, word form -> lemma, as spacy-lookups-data ships it (no download;
-    the same entries spaCy's `lemma_lookup` table holds, without building that table's hashed copy: ~2.5 s)."""
+def swedish_lemma_store() -> LemmaStore:
+    """spaCy's Swedish lookup lemmatizer's table, as spacy-lookups-data ships it (no download), in its store."""
     try:
         import spacy_lookups_data
     except ImportError:  # pragma: no cover - repair then falls back to shape rules
-        return {}
+        import tempfile
+
+        path = Path(tempfile.mkdtemp(prefix="muni-lemmas-")) / "empty.sqlite"
+        build_lemma_store({}, path)
+        return LemmaStore(path)
     source = Path(spacy_lookups_data.__file__).parent / "data" / "sv_lemma_lookup.json.gz"
-    return load_lemma_table(source, lemma_cache_dir())
+    return open_lemma_store(source, lemma_cache_dir())
+
+
+def swedish_lemma_lookup() -> LemmaStore:
+    """Word form -> lemma (`.get(form, default)`), as spaCy's `lemma_lookup` table holds them."""
+    return swedish_lemma_store()
 
 
 class Lexicon:
-    """A set of lower-cased Swedish word forms, answered from the lookup table itself: `w in lexicon` is `w` being
-    a lower-cased form or lemma of the table, or a stop word. Almost every form in the table is lower-case already,
-    so only the others are lower-cased into a set of their own; a set of all 660 000 forms cost ~0.6 s per process
-    (the workers' fork server loads it before the first document)."""
+    """Lower-cased Swedish word forms: `w in lexicon` is `w` being a lower-cased form or lemma of the lemma table, or
+    one of spaCy's stop words (the table lacks short words: av, och, på, samt …)."""
 
-    __slots__ = ("_table", "_others")
+    __slots__ = ("_store", "_stop")
 
-    def __init__(self, table: dict[str, str], others: frozenset[str]):
-        self._table, self._others = table, others
+    def __init__(self, store: LemmaStore, stop: frozenset[str]):
+        self._store, self._stop = store, stop
 
     def __contains__(self, word: object) -> bool:
-        return word in self._others or (word in self._table and word == word.lower())  # type: ignore[union-attr]
+        return isinstance(word, str) and (word in self._stop or self._store.is_word(word))
+
+
+class Lemmas:
+    """Base forms (lemmas, lower-cased) of the lemma table: `w in lemmas`."""
+
+    __slots__ = ("_store",)
+
+    def __init__(self, store: LemmaStore):
+        self._store = store
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self._store.is_lemma(word)
 
 
 @lru_cache(maxsize=1)
 def swedish_lexicon() -> Lexicon:
-    """Word forms (lower-cased) of spaCy's Swedish lookup lemmatizer and their lemmas, with spaCy's stop words
-    (the lemma table lacks short words: av, och, på, samt …)."""
-    table = swedish_lemma_lookup()
-    if not table:  # no lookup data installed: no lexicon (not even the stop words), as before
-        return Lexicon({}, frozenset())
-    upper = frozenset(k.lower() for k in table if not k.islower() and k != k.lower())
-    return Lexicon(table, upper | swedish_lemmas() | stop_words())
+    """Word forms (lower-cased) of spaCy's Swedish lookup lemmatizer and their lemmas, with spaCy's stop words."""
+    return Lexicon(swedish_lemma_store(), stop_words())
 
 
 @lru_cache(maxsize=1)
-def swedish_lemmas() -> frozenset[str]:
+def swedish_lemmas() -> Lemmas:
     """Base forms (lemmas, lower-cased) of spaCy's Swedish lookup lemmatizer."""
-    return frozenset(v.lower() for v in swedish_lemma_lookup().values())
+    return Lemmas(swedish_lemma_store())
 
 
 @lru_cache(maxsize=1)

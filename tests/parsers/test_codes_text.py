@@ -67,49 +67,71 @@ def test_project_key_links_names():
     assert a != project_key("Utvecklingsplattform för yrkesutbildningar")
 
 
-def test_the_lexicon_answers_as_the_set_of_lower_cased_forms_lemmas_and_stop_words():
-    """parsers.text.Lexicon answers from the lookup table instead of a 660 000-entry set; it must answer exactly
-    as that set would, for every form and lemma of the table in lower, upper and title case, and for words whose
-    lower-casing is unusual."""
-    from parsers.text import stop_words, swedish_lemma_lookup, swedish_lemmas, swedish_lexicon
+def test_the_lemma_store_holds_the_table_and_answers_as_the_set_of_lower_cased_forms_lemmas_and_stop_words():
+    """The lemma table and the lexicon are answered from an SQLite store instead of a 660 000-entry dict and sets:
+    the store must hold exactly the table spacy-lookups-data ships, and the lexicon must answer exactly as the set
+    of lower-cased forms, lemmas and stop words would — checked whole on the stored rows, and by asking about a
+    sample of forms and lemmas in lower, upper and title case and words whose lower-casing is unusual."""
+    import random
+    import sqlite3
+    from pathlib import Path
 
-    table = swedish_lemma_lookup()
+    import spacy_lookups_data
+
+    from parsers.text import read_lemma_json, stop_words, swedish_lemma_lookup, swedish_lemma_store, swedish_lemmas, \
+        swedish_lexicon
+
+    table = read_lemma_json(Path(spacy_lookups_data.__file__).parent / "data" / "sv_lemma_lookup.json.gz")
     assert len(table) > 600_000  # spacy-lookups-data's Swedish table is installed
     lemmas = frozenset(v.lower() for v in table.values())
     expected = frozenset(w.lower() for w in table) | lemmas | stop_words()
-    lexicon = swedish_lexicon()
-    assert swedish_lemmas() == lemmas
-    probes = set(table) | set(table.values()) | set(stop_words()) | {"", "123", "İ", "ǅ", "ẞ", "Straße", "IT-"}
+    con = sqlite3.connect(swedish_lemma_store().path)
+    try:
+        assert dict(con.execute("SELECT form, lemma FROM forms")) == table
+        words = dict(con.execute("SELECT word, is_lemma FROM words"))
+    finally:
+        con.close()
+    assert set(words) | stop_words() == expected and {w for w, is_lemma in words.items() if is_lemma} == lemmas
+    lexicon, lemma_set, lookup = swedish_lexicon(), swedish_lemmas(), swedish_lemma_lookup()
+    sample = random.Random(7).sample(sorted(set(table) | set(table.values())), 4000)
+    probes = set(sample) | set(stop_words()) | {"", "123", "İ", "ǅ", "ẞ", "Straße", "IT-", "xyzzyq"}
     probes |= {f(p) for p in list(probes) for f in (str.lower, str.upper, str.title)}
     assert [p for p in probes if (p in lexicon) != (p in expected)] == []
-    assert "ungdomarna" in lexicon and "Ungdomarna" not in lexicon and "xyzzyq" not in lexicon
+    assert [p for p in probes if (p in lemma_set) != (p in lemmas)] == []
+    assert [p for p in probes if lookup.get(p) != table.get(p)] == []
+    assert "ungdomarna" in lexicon and "Ungdomarna" not in lexicon and lookup.get("nåddes") == "nå"
 
 
-def test_the_lemma_table_is_read_through_a_marshal_copy_that_is_rebuilt_when_unreadable(tmp_path, monkeypatch):
+def test_the_lemma_store_is_built_once_and_again_when_unreadable(tmp_path, monkeypatch):
     import gzip
     import json
 
-    from parsers.text import load_lemma_table
+    import parsers.text as text
+    from parsers.text import open_lemma_store
+
+    def answers(store):
+        return store.get("ungdomarna"), store.get("nåddes"), store.get("Ungdomarna"), store.is_word("ungdom"), \
+            store.is_lemma("ungdom"), store.is_lemma("ungdomarna"), store.is_word("xyzzyq")
 
     source = tmp_path / "sv_lemma_lookup.json.gz"
     source.write_bytes(gzip.compress(json.dumps({"ungdomarna": "ungdom", "nåddes": "nå"}).encode()))
     cache = tmp_path / "cache"
-    assert load_lemma_table(source, cache) == {"ungdomarna": "ungdom", "nåddes": "nå"}
-    [copy] = cache.glob("sv_lemma_lookup-*.marshal")
+    known = ("ungdom", "nå", None, True, True, False, False)
+    assert answers(open_lemma_store(source, cache)) == known
+    [copy] = cache.glob("sv_lemma_lookup-*.sqlite")
 
     def no_parse(*a, **k):
         raise AssertionError("the JSON was parsed again")
 
     with monkeypatch.context() as m:
-        m.setattr(json, "load", no_parse)
-        assert load_lemma_table(source, cache) == {"ungdomarna": "ungdom", "nåddes": "nå"}  # from the copy
+        m.setattr(text, "read_lemma_json", no_parse)
+        assert answers(open_lemma_store(source, cache)) == known  # from the store
     copy.write_bytes(b"\x00garbage")
-    assert load_lemma_table(source, cache) == {"ungdomarna": "ungdom", "nåddes": "nå"}  # parsed, copy rewritten
-    assert load_lemma_table(source, cache) == {"ungdomarna": "ungdom", "nåddes": "nå"}
-    assert copy.read_bytes() != b"\x00garbage"
-    source.write_bytes(gzip.compress(json.dumps({"ny": "ny"}).encode()))  # a new table: a new copy
-    assert load_lemma_table(source, cache) == {"ny": "ny"}
+    assert answers(open_lemma_store(source, cache)) == known  # parsed, store rebuilt
+    assert copy.read_bytes()[:6] == b"SQLite"
+    source.write_bytes(gzip.compress(json.dumps({"ny": "ny"}).encode()))  # a new table: a new store
+    assert open_lemma_store(source, cache).get("ny") == "ny" and len(list(cache.glob("*.sqlite"))) == 2
     blocked = tmp_path / "file-not-folder"
     blocked.write_text("x")
-    assert load_lemma_table(source, blocked / "cache") == {"ny": "ny"}  # a cache that cannot be written costs nothing
-    assert load_lemma_table(source, None) == {"ny": "ny"}
+    assert open_lemma_store(source, blocked / "cache").get("ny") == "ny"  # a cache that cannot be written: a temporary store
+    assert open_lemma_store(source, None).get("ny") == "ny"
