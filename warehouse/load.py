@@ -212,7 +212,7 @@ def load_run(con: duckdb.DuckDBPyConnection, run: RunSummary, progress: Progress
             insert_rows(con, table, tables[table], rows.tables[table])
             progress(f"table:{table}")
         from pipeline.review import queue_changes
-        rows.review = queue_changes(con, run.run_id, tables)  # publish first versions, queue changes to published ones
+        rows.review = queue_changes(con, run.run_id, tables, rows.tables)  # publish first versions, queue changes
         progress("reviewed")
         progress("commit")
         con.execute("COMMIT")

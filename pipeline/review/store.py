@@ -66,7 +66,8 @@ def as_bbox(value: Any) -> tuple | None:
 def rows_from(con: duckdb.DuckDBPyConnection, entity: str, table: str, prov_table: str, where: str,
               params: list[Any]) -> list[Row]:
     """Rows of `table` matching `where` (over its own columns), with their field provenance from `prov_table`."""
-    cur = con.execute(f"SELECT * FROM {quote_ident(table)} WHERE {where} ORDER BY doc_id, row_no", params)
+    order = "doc_id, row_no" + (", entity" if entity == "other_records" else "")  # its rows are numbered per entity
+    cur = con.execute(f"SELECT * FROM {quote_ident(table)} WHERE {where} ORDER BY {order}", params)
     names = [d[0] for d in cur.description]
     raw = [dict(zip(names, r)) for r in cur.fetchall()]
     prov: dict[tuple, dict[str, FieldSource]] = {}
@@ -104,6 +105,36 @@ def run_rows_by_doc(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, li
     for e in TABLE_ORDER:
         for row in rows_from(con, e, run_table(e), "run_provenance", "run_id = ?", [run_id]):
             out.setdefault(row.ref.doc_id, []).append(row)
+    return out
+
+
+def as_read(value: Any) -> Any:
+    """A fitted value (warehouse.rows: decimals already at their column's scale, lists as lists) as DuckDB gives it
+    back: the same, but a decimal zero has no sign."""
+    return value.copy_abs() if isinstance(value, Decimal) and value.is_zero() else value
+
+
+def loaded_rows_by_doc(loaded: dict[str, list[dict[str, Any]]], columns: dict[str, dict[str, Any]]
+                       ) -> dict[str, list[Row]]:
+    """The rows a load has just written (warehouse.load.RunRows.tables: table -> fitted rows), per document, exactly
+    as `run_rows_by_doc` would read them back — without reading back what is already in hand."""
+    prov: dict[tuple, dict[str, FieldSource]] = {}
+    for p in loaded.get("run_provenance", []):
+        prov.setdefault((p["doc_id"], p["row_no"], p["entity"]), {})[p["field"]] = FieldSource(
+            p.get("page"), as_bbox(p.get("bbox")), p.get("printed"))
+    out: dict[str, list[Row]] = {}
+    for e in TABLE_ORDER:
+        table = run_table(e)
+        cols = columns[table]
+        skip = IDENTITY + ("page", "bbox") + (() if e == "other_records" else ("extra",))
+        order = (lambda f: (f["row_no"], f["entity"])) if e == "other_records" else (lambda f: f["row_no"])
+        for fitted in sorted(loaded.get(table, []), key=order):  # each document's rows as rows_from orders them
+            r = {name: as_read(fitted.get(name)) for name in cols}
+            ref = RowRef(r["run_id"], r["doc_id"], r["row_no"], r.get("page"), as_bbox(r.get("bbox")))
+            values = {k: v for k, v in r.items() if k not in skip}
+            ent = r["entity"] if e == "other_records" else e
+            out.setdefault(ref.doc_id, []).append(Row(e, ref, values, prov.get((ref.doc_id, ref.row_no, ent), {}),
+                                                      r.get("extra")))
     return out
 
 
@@ -478,12 +509,14 @@ class PublishedState:
             self._unread[doc_id] = baseline
 
 
-def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str, tables: dict | None = None) -> ReviewSummary:
+def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str, tables: dict | None = None,
+                  loaded: dict[str, list[dict[str, Any]]] | None = None) -> ReviewSummary:
     """Publish or queue every document a run extracted: a first version is the baseline, a later one is diffed.
 
     Idempotent: a document the run already published or queued is left as it is. Call it after the run's rows are
     loaded and before the checks (which read the published state), inside the load's transaction. The published
-    state is read once (PublishedState), not once per document.
+    state is read once (PublishedState), not once per document. `loaded` is what the load just wrote (table ->
+    fitted rows, with `tables` their columns): the run's rows are then taken from it instead of read back.
     """
     docs = con.execute(
         "SELECT e.doc_id, e.doc_type, e.year, e.committee FROM document_extractions e WHERE e.run_id = ? "
@@ -497,7 +530,8 @@ def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str, tables: dict | No
         [d[0] for d in docs]).fetchall()}
     keys = [first_key.get(doc_id) or doc_key(doc_type, year, committee) for doc_id, doc_type, year, committee in docs]
     state = PublishedState(con, run_id, keys, tables)
-    extracted = cache(lambda: run_rows_by_doc(con, run_id))  # the run's rows per document, read when first needed
+    extracted = cache(lambda: run_rows_by_doc(con, run_id) if loaded is None or tables is None
+                      else loaded_rows_by_doc(loaded, tables))  # the run's rows per document, when first needed
     counts = cache(lambda: run_row_counts(con, run_id))  # and how many, counted when the first baseline needs them
     out = []
     for (doc_id, *_), key in zip(docs, keys):

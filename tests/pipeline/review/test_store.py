@@ -11,7 +11,8 @@ import pytest
 from pipeline.review.store import (ReviewError, bulk_accept, decide, lift_override, list_changes, queue_changes,
                                    standing_overrides, table_digest)
 from tests.pipeline.review.conftest import VP, changes_by_key, perturb, query, run_at
-from tests.warehouse.truth_run import doc_id_of, load_truths
+from pipeline.records import Record
+from tests.warehouse.truth_run import doc_id_of, load_truths, truth_run
 from warehouse.load import publish_run
 from warehouse.snapshot import writing
 
@@ -256,3 +257,41 @@ def test_the_loads_published_state_answers_as_the_warehouse_after_every_document
     assert bases == sorted([("0" * 16, "baseline"), ("1" * 16, "republished"), ("f" * 16, "republished"),
                             (VP_ID, "reextraction"), (vb.doc_id, "reextraction")])
     assert query(warehouse, "SELECT probability FROM risks WHERE risk_no = 3") == [(1,)]  # the override stands
+
+
+class Novelty(Record):
+    ENTITY = "novelties"  # no warehouse table: kept whole in run_other_records
+
+
+def test_the_rows_a_load_wrote_are_taken_from_memory_exactly_as_they_read_back(sample_ingest, tmp_path: Path):
+    """The review queue takes a run's rows from what the load wrote instead of reading them back: they must be the
+    same rows, down to each value's type and print (decimals at the column's scale, boxes, `extra`, provenance) —
+    on the real extraction of the samples, and on a run with rows that land in `extra` and in run_other_records."""
+    from pipeline.review.store import loaded_rows_by_doc, run_rows_by_doc
+    from warehouse.load import run_rows, table_columns
+
+    def odd(stem, records):
+        for r in records:
+            if r.ENTITY == "risks" and r.risk_no == 1:
+                r.probability = 7  # refused by the column's check: NULL, the value kept in `extra`
+            if r.ENTITY == "budget_lines" and r.value_sek == 0:
+                r.value_sek = Decimal("-0.00")  # a negative zero reads back as 0.0000
+        records += [Novelty(page=2, bbox=(1.0, 2.0, 3.0, 4.0)), Novelty(page=3)]
+
+    path, run = sample_ingest
+    truth_path = tmp_path / "w.duckdb"
+    odd_run = truth_run("odd", mutate=odd)
+    publish_run(truth_path, odd_run)
+    for wh, r in ((path, run), (truth_path, odd_run)):
+        con = duckdb.connect(str(wh), read_only=True)
+        try:
+            columns = table_columns(con)
+            back = run_rows_by_doc(con, r.run_id)
+        finally:
+            con.close()
+        held = loaded_rows_by_doc(run_rows(r, columns).tables, columns)
+        assert back.keys() == held.keys() and len(back) == 2
+        for doc_id in back:
+            assert repr(held[doc_id]) == repr(back[doc_id])
+    others = [row for rows in held.values() for row in rows if row.entity == "other_records"]
+    assert len(others) == 4 and all(row.values["entity"] == "novelties" for row in others)
