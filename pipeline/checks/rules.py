@@ -659,8 +659,9 @@ CATALOGUE: list[Rule] = [
     Rule("KAA_PERCENT", "Andel = antal / antal", "KAA-tabellernas andelar mot antalen", "warning",
          "tryckt precision; trunkering = minor", kaa_percent),
     Rule("KAA_GENDER_TOTAL", "Kvinnor + män = totalt", "KAA-tabellernas könsfördelning", "error", "exakt", kaa_gender_total),
-    Rule("KAA_TEXT_TABLE", "Text mot tabell", "siffror och förändringar i texten mot tabellerna de beskriver", "warning",
-         "exakt", kaa_text_vs_table),
+    Rule("KAA_TEXT_TABLE", "Text mot tabell", "siffror och förändringar i texten mot tabellerna de beskriver "
+         "(nivå eller förändring: `kaa_stats.comparison`, som extraktionen läste den)", "warning", "exakt",
+         kaa_text_vs_table),
     Rule("KPI_RATIO", "Nyckeltal = täljare / nämnare", "nyckeltalets värde mot underlaget", "warning", "avrundning",
          kpi_ratio),
     Rule("PROJECT_CROSS_DOC", "Samma projekt i VP och VB", "budget, medfinansiering, period och avdelning", "warning",

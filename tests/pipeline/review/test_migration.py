@@ -16,7 +16,7 @@ def test_a_v3_warehouse_keeps_its_published_rows_as_baselines(tmp_path, monkeypa
         if version <= 3:
             con.execute(sql)
             con.execute("INSERT INTO schema_version (version) VALUES (?)", [version])
-    monkeypatch.setattr(pipeline.review, "queue_changes", lambda con, run_id, tables=None: None)  # as loads did before v4
+    monkeypatch.setattr(pipeline.review, "queue_changes", lambda con, run_id, tables=None, loaded=None: None)  # as loads did before v4
     load_run(con, truth_run())
     before = {v: con.execute(f"SELECT * FROM {v} ORDER BY ALL").fetchall()
               for v in ("risks", "budget_lines", "accounts", "projects", "provenance", "other_records")}
