@@ -81,15 +81,18 @@ def rows_from(con: duckdb.DuckDBPyConnection, entity: str, table: str, prov_tabl
                 [*params] + ([] if other else [entity])).fetchall():
             prov.setdefault((run_id, doc_id, row_no, ent if other else None), {})[fld] = FieldSource(
                 page, as_bbox(bbox), printed)
-    out = []
-    for r in raw:
-        ref = RowRef(r["run_id"], r["doc_id"], r["row_no"], r.get("page"), as_bbox(r.get("bbox")))
-        values = {k: v for k, v in r.items() if k not in IDENTITY + ("page", "bbox", "extra")}
-        if entity == "other_records":
-            values = {k: v for k, v in r.items() if k not in IDENTITY + ("page", "bbox")}
-        pk = (ref.run_id, ref.doc_id, ref.row_no, r["entity"] if entity == "other_records" else None)
-        out.append(Row(entity, ref, values, prov.get(pk, {}), r.get("extra")))
-    return out
+    return [stored_row(entity, r, prov) for r in raw]
+
+
+def stored_row(entity: str, r: dict[str, Any], prov: dict[tuple, dict[str, FieldSource]]) -> Row:
+    """A stored row (column -> value) as a Row, with its fields' provenance from `prov`, keyed (run_id, doc_id,
+    row_no, the record's entity for run_other_records, else None)."""
+    other = entity == "other_records"
+    ref = RowRef(r["run_id"], r["doc_id"], r["row_no"], r.get("page"), as_bbox(r.get("bbox")))
+    skip = IDENTITY + ("page", "bbox") + (() if other else ("extra",))
+    values = {k: v for k, v in r.items() if k not in skip}
+    return Row(entity, ref, values, prov.get((ref.run_id, ref.doc_id, ref.row_no, r["entity"] if other else None), {}),
+               r.get("extra"))
 
 
 def run_rows(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str) -> list[Row]:
@@ -118,23 +121,20 @@ def loaded_rows_by_doc(loaded: dict[str, list[dict[str, Any]]], columns: dict[st
                        ) -> dict[str, list[Row]]:
     """The rows a load has just written (warehouse.load.RunRows.tables: table -> fitted rows), per document, exactly
     as `run_rows_by_doc` would read them back — without reading back what is already in hand."""
-    prov: dict[tuple, dict[str, FieldSource]] = {}
+    by_entity: dict[str, dict[tuple, dict[str, FieldSource]]] = {}  # for each table's own rows
+    any_entity: dict[tuple, dict[str, FieldSource]] = {}  # for run_other_records, whose rows say their entity
     for p in loaded.get("run_provenance", []):
-        prov.setdefault((p["doc_id"], p["row_no"], p["entity"]), {})[p["field"]] = FieldSource(
-            p.get("page"), as_bbox(p.get("bbox")), p.get("printed"))
+        source = FieldSource(p.get("page"), as_bbox(p.get("bbox")), p.get("printed"))
+        key = (p["run_id"], p["doc_id"], p["row_no"])
+        by_entity.setdefault(p["entity"], {}).setdefault((*key, None), {})[p["field"]] = source
+        any_entity.setdefault((*key, p["entity"]), {})[p["field"]] = source
     out: dict[str, list[Row]] = {}
     for e in TABLE_ORDER:
-        table = run_table(e)
-        cols = columns[table]
-        skip = IDENTITY + ("page", "bbox") + (() if e == "other_records" else ("extra",))
+        cols, prov = columns[run_table(e)], any_entity if e == "other_records" else by_entity.get(e, {})
         order = (lambda f: (f["row_no"], f["entity"])) if e == "other_records" else (lambda f: f["row_no"])
-        for fitted in sorted(loaded.get(table, []), key=order):  # each document's rows as rows_from orders them
-            r = {name: as_read(fitted.get(name)) for name in cols}
-            ref = RowRef(r["run_id"], r["doc_id"], r["row_no"], r.get("page"), as_bbox(r.get("bbox")))
-            values = {k: v for k, v in r.items() if k not in skip}
-            ent = r["entity"] if e == "other_records" else e
-            out.setdefault(ref.doc_id, []).append(Row(e, ref, values, prov.get((ref.doc_id, ref.row_no, ent), {}),
-                                                      r.get("extra")))
+        for fitted in sorted(loaded.get(run_table(e), []), key=order):  # each document's rows as rows_from orders them
+            row = stored_row(e, {name: as_read(fitted.get(name)) for name in cols}, prov)
+            out.setdefault(row.ref.doc_id, []).append(row)
     return out
 
 
