@@ -18,6 +18,8 @@ from functools import cached_property
 from pathlib import Path
 from typing import Callable, Iterable, Sequence
 
+from extractors.pdfium_lock import PDFIUM
+
 Box = tuple[float, float, float, float]
 
 
@@ -433,7 +435,7 @@ def read_document(path: Path | str, numbers: Iterable[int] | None = None, text_r
         raise ValueError(f"text_reader must be one of {TEXT_READERS}, not {text_reader!r}")
     wanted = set(numbers) if numbers is not None else None
     out = []
-    with pdfplumber.open(str(path)) as pdf:
+    with PDFIUM, pdfplumber.open(str(path)) as pdf:  # pdfium under its lock (extractors.pdfium_lock)
         doc = pdfium.PdfDocument(str(path))
         title = (doc.get_metadata_dict() or {}).get("Title") or None
         if text_reader != "auto" or len(doc) != len(pdf.pages):  # or the two parsers disagree on the page tree

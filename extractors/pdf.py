@@ -16,6 +16,8 @@ from pathlib import Path
 
 import pypdfium2 as pdfium
 
+from extractors.pdfium_lock import PDFIUM
+
 PDF_MAGIC = b"%PDF-"
 
 # reason codes, with what they mean for a steward
@@ -219,10 +221,16 @@ def inspect_pdf(path: Path, sample_pages: int = 3, limits: InspectLimits | None 
     if inflated > limits.max_inflated_bytes:
         return failed("too_large", f"a compressed stream inflates beyond {limits.max_inflated_bytes / 2**20:.0f} MB "
                                    "(a decompression bomb?)")
-    try:
-        pdf = pdfium.PdfDocument(data)
-    except pdfium.PdfiumError as exc:
-        return unopenable_reason(data, str(exc))
+    with PDFIUM:
+        try:
+            pdf = pdfium.PdfDocument(data)
+        except pdfium.PdfiumError as exc:
+            return unopenable_reason(data, str(exc))
+        return inspect_open_pdf(pdf, sample_pages, limits)
+
+
+def inspect_open_pdf(pdf: pdfium.PdfDocument, sample_pages: int, limits: InspectLimits) -> PdfInspection:
+    """inspect_pdf's reading of an opened document (closed here, whatever happens)."""
     try:
         n = len(pdf)
         if n == 0:

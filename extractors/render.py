@@ -7,6 +7,8 @@ from pathlib import Path
 import pypdfium2 as pdfium
 from PIL import Image, ImageDraw
 
+from extractors.pdfium_lock import PDFIUM
+
 BBox = tuple[float, float, float, float]  # (x0, top, x1, bottom) in PDF points, origin at the top-left
 
 HIGHLIGHT_RGB = (230, 0, 126)  # magenta outline: absent from the sample documents' palettes
@@ -14,15 +16,24 @@ HIGHLIGHT_FILL = (255, 214, 0, 90)  # translucent yellow tint, like a highlighte
 
 
 def render_page_image(pdf_path: Path | str, page_no: int, scale: float = 2.0) -> Image.Image:
-    """Page `page_no` (1-based) as an RGB image at `scale` pixels per point."""
-    pdf = pdfium.PdfDocument(str(pdf_path))
-    try:
-        if not 1 <= page_no <= len(pdf):
-            raise ValueError(f"page {page_no} out of range 1..{len(pdf)} in {pdf_path}")
-        page = pdf[page_no - 1]
-        return page.render(scale=scale).to_pil().convert("RGB")
-    finally:
-        pdf.close()
+    """Page `page_no` (1-based) as an RGB image at `scale` pixels per point (pdfium under its lock, everything it
+    allocated freed before the lock is let go)."""
+    with PDFIUM:
+        pdf = pdfium.PdfDocument(str(pdf_path))
+        try:
+            if not 1 <= page_no <= len(pdf):
+                raise ValueError(f"page {page_no} out of range 1..{len(pdf)} in {pdf_path}")
+            page = pdf[page_no - 1]
+            try:
+                bitmap = page.render(scale=scale)
+                try:
+                    return bitmap.to_pil().convert("RGB")  # a copy: the bitmap's buffer is freed below
+                finally:
+                    bitmap.close()
+            finally:
+                page.close()
+        finally:
+            pdf.close()
 
 
 def png_bytes(img: Image.Image) -> bytes:
