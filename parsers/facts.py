@@ -28,7 +28,7 @@ if TYPE_CHECKING:  # spaCy itself is imported when a text is first parsed: impor
 
 from parsers.numbers import Amount, ParseError, normalise_spaces, parse_amount, parse_number
 from parsers.periods import MONTHS, Period, parse_period
-from parsers.text import swedish_lemma_lookup
+from parsers.text import swedish_lemma_store
 
 # ----- public types -------------------------------------------------------------------------------
 
@@ -221,7 +221,7 @@ class _Sent:
 def load_prose_parser() -> None:
     """Load what parsing prose needs (spaCy's tokenizer and the lemma table, ~1 s) now, not at the first sentence."""
     _nlp()
-    swedish_lemma_lookup()
+    swedish_lemma_store()
 
 
 @lru_cache(maxsize=1)
@@ -258,7 +258,7 @@ def _parse(text: str) -> Doc:
     """Tokenize, split sentences and lemmatize: lemmas are looked up lower-case ('Antalet' -> 'antal') in spaCy's
     Swedish lookup table (spaCy's own lookup lemmatizer looks up the text as printed, so it is not in the pipeline)."""
     doc = _nlp()(text)
-    table = swedish_lemma_lookup()
+    table = swedish_lemma_store()
     for tok in doc:
         tok.lemma_ = table.get(tok.lower_, tok.lower_)
     return doc

@@ -90,8 +90,6 @@ def open_lemma_store(source: Path, cache_dir: Path | None) -> "LemmaStore":
     """The store of the lemma table at `source`: the one in `cache_dir` when it is readable, else built there from
     the JSON (once per table and machine: ~3 s); without a cache folder that can be written, built in a temporary
     folder for this process."""
-    import tempfile
-
     if cache_dir is not None:
         path = lemma_store_path(source, cache_dir)
         if path.is_file() and is_lemma_store(path):
@@ -101,8 +99,15 @@ def open_lemma_store(source: Path, cache_dir: Path | None) -> "LemmaStore":
             return LemmaStore(path)
         except OSError:
             pass  # a cache folder that cannot be written: this process builds its own below
-    path = lemma_store_path(source, Path(tempfile.mkdtemp(prefix="muni-lemmas-")))
-    build_lemma_store(read_lemma_json(source), path)
+    return temporary_lemma_store(read_lemma_json(source))
+
+
+def temporary_lemma_store(table: dict[str, str]) -> "LemmaStore":
+    """A store of `table` in a temporary folder of its own, for this process (and the children it forks)."""
+    import tempfile
+
+    path = Path(tempfile.mkdtemp(prefix="muni-lemmas-")) / "lemmas.sqlite"
+    build_lemma_store(table, path)
     return LemmaStore(path)
 
 
@@ -156,22 +161,14 @@ class LemmaStore:
 
 @lru_cache(maxsize=1)
 def swedish_lemma_store() -> LemmaStore:
-    """spaCy's Swedish lookup lemmatizer's table, as spacy-lookups-data ships it (no download), in its store."""
+    """spaCy's Swedish lookup lemmatizer's table, as spacy-lookups-data ships it (no download), in its store: word
+    form -> lemma by `.get(form, default)`, as spaCy's `lemma_lookup` table holds them."""
     try:
         import spacy_lookups_data
     except ImportError:  # pragma: no cover - repair then falls back to shape rules
-        import tempfile
-
-        path = Path(tempfile.mkdtemp(prefix="muni-lemmas-")) / "empty.sqlite"
-        build_lemma_store({}, path)
-        return LemmaStore(path)
+        return temporary_lemma_store({})
     source = Path(spacy_lookups_data.__file__).parent / "data" / "sv_lemma_lookup.json.gz"
     return open_lemma_store(source, lemma_cache_dir())
-
-
-def swedish_lemma_lookup() -> LemmaStore:
-    """Word form -> lemma (`.get(form, default)`), as spaCy's `lemma_lookup` table holds them."""
-    return swedish_lemma_store()
 
 
 class Lexicon:

@@ -210,6 +210,15 @@ def run_row_counts(con: duckdb.DuckDBPyConnection, run_id: str) -> dict[str, int
                             [run_id] * len(TABLE_ORDER)).fetchall())
 
 
+def loaded_row_counts(loaded: dict[str, list[dict[str, Any]]]) -> dict[str, int]:
+    """`run_row_counts` of the rows a load has just written (table -> fitted rows)."""
+    counts: dict[str, int] = {}
+    for e in TABLE_ORDER:
+        for r in loaded.get(run_table(e), []):
+            counts[r["doc_id"]] = counts.get(r["doc_id"], 0) + 1
+    return counts
+
+
 def publish_baseline(run_id: str, doc_id: str, key: str, rows: int, extracted: Callable[[], list[Row]],
                      state: "PublishedState") -> DocumentReview:
     """Publish every row (`rows` of them; `extracted()` reads them) of a logical document's first version as it was
@@ -530,9 +539,11 @@ def queue_changes(con: duckdb.DuckDBPyConnection, run_id: str, tables: dict | No
         [d[0] for d in docs]).fetchall()}
     keys = [first_key.get(doc_id) or doc_key(doc_type, year, committee) for doc_id, doc_type, year, committee in docs]
     state = PublishedState(con, run_id, keys, tables)
-    extracted = cache(lambda: run_rows_by_doc(con, run_id) if loaded is None or tables is None
-                      else loaded_rows_by_doc(loaded, tables))  # the run's rows per document, when first needed
-    counts = cache(lambda: run_row_counts(con, run_id))  # and how many, counted when the first baseline needs them
+    held = loaded is not None and tables is not None
+    extracted = cache(lambda: loaded_rows_by_doc(loaded, tables) if held
+                      else run_rows_by_doc(con, run_id))  # the run's rows per document, when first needed
+    counts = cache(lambda: loaded_row_counts(loaded) if held
+                   else run_row_counts(con, run_id))  # and how many, when the first baseline needs them
     out = []
     for (doc_id, *_), key in zip(docs, keys):
         against = state.current(key)

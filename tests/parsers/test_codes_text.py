@@ -78,7 +78,7 @@ def test_the_lemma_store_holds_the_table_and_answers_as_the_set_of_lower_cased_f
 
     import spacy_lookups_data
 
-    from parsers.text import read_lemma_json, stop_words, swedish_lemma_lookup, swedish_lemma_store, swedish_lemmas, \
+    from parsers.text import read_lemma_json, stop_words, swedish_lemma_store, swedish_lemmas, \
         swedish_lexicon
 
     table = read_lemma_json(Path(spacy_lookups_data.__file__).parent / "data" / "sv_lemma_lookup.json.gz")
@@ -92,7 +92,7 @@ def test_the_lemma_store_holds_the_table_and_answers_as_the_set_of_lower_cased_f
     finally:
         con.close()
     assert set(words) | stop_words() == expected and {w for w, is_lemma in words.items() if is_lemma} == lemmas
-    lexicon, lemma_set, lookup = swedish_lexicon(), swedish_lemmas(), swedish_lemma_lookup()
+    lexicon, lemma_set, lookup = swedish_lexicon(), swedish_lemmas(), swedish_lemma_store()
     sample = random.Random(7).sample(sorted(set(table) | set(table.values())), 4000)
     probes = set(sample) | set(stop_words()) | {"", "123", "İ", "ǅ", "ẞ", "Straße", "IT-", "xyzzyq"}
     probes |= {f(p) for p in list(probes) for f in (str.lower, str.upper, str.title)}

@@ -267,7 +267,7 @@ def test_the_rows_a_load_wrote_are_taken_from_memory_exactly_as_they_read_back(s
     """The review queue takes a run's rows from what the load wrote instead of reading them back: they must be the
     same rows, down to each value's type and print (decimals at the column's scale, boxes, `extra`, provenance) —
     on the real extraction of the samples, and on a run with rows that land in `extra` and in run_other_records."""
-    from pipeline.review.store import loaded_rows_by_doc, run_rows_by_doc
+    from pipeline.review.store import loaded_row_counts, loaded_rows_by_doc, run_row_counts, run_rows_by_doc
     from warehouse.load import run_rows, table_columns
 
     def odd(stem, records):
@@ -293,9 +293,12 @@ def test_the_rows_a_load_wrote_are_taken_from_memory_exactly_as_they_read_back(s
         try:
             columns = table_columns(con)
             back = run_rows_by_doc(con, r.run_id)
+            counted = run_row_counts(con, r.run_id)
         finally:
             con.close()
-        held = loaded_rows_by_doc(run_rows(r, columns).tables, columns)
+        loaded = run_rows(r, columns).tables
+        held = loaded_rows_by_doc(loaded, columns)
+        assert loaded_row_counts(loaded) == counted == {d: len(rows) for d, rows in back.items()}
         assert back.keys() == held.keys() and len(back) == 2
         for doc_id in back:
             assert repr(held[doc_id]) == repr(back[doc_id])
