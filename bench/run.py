@@ -256,6 +256,14 @@ def machine() -> str:
             f"{platform.python_version()}; load average {load:.1f} at start")
 
 
+def char_reader() -> str:
+    """Which loop reads the characters: the C one, or the same calls from Python when it is not built."""
+    from extractors.pdfium_text import COMPILED_READER
+
+    return ("pdfium's characters through the C loop (extractors/_textlayer.c)" if COMPILED_READER is not None else
+            "pdfium's characters from Python: the C loop extractors/_textlayer.c is not built (no C compiler?)")
+
+
 def main(argv: list[str] | None = None) -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("pdfs", nargs="*", type=Path, default=sorted(SAMPLES.glob("*.pdf")))
@@ -269,6 +277,7 @@ def main(argv: list[str] | None = None) -> None:
     only = {s.strip() for s in args.only.split(",")}
     os.environ.setdefault("PREFECT_SERVER_ANALYTICS_ENABLED", "false")
     print(f"machine: {machine()}", flush=True)
+    print(f"page reader: {char_reader()}", flush=True)
     targets: list[Target] = []
     with tempfile.TemporaryDirectory(prefix="muni-bench-") as tmp:
         work = Path(tmp)

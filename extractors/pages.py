@@ -11,14 +11,17 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from itertools import groupby
-from operator import attrgetter
 from dataclasses import dataclass, field
 from functools import cached_property
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import TYPE_CHECKING, Callable, Iterable, Sequence
+
+import numpy as np
 
 from extractors.pdfium_lock import PDFIUM
+
+if TYPE_CHECKING:
+    from extractors.pdfium_text import PageChars
 
 Box = tuple[float, float, float, float]
 
@@ -284,43 +287,6 @@ def shapes_to_rules_and_fills(lines: Iterable[Box], rects: Iterable[tuple[Box, b
     return rules, fills
 
 
-def top_clusters(tops: Iterable[float], tolerance: float) -> dict[float, int]:
-    """Each distinct `top` to the index of its cluster: sorted values cut wherever one lies more than
-    `tolerance` below the one before (pdfplumber's `cluster_list`, which chains)."""
-    index: dict[float, int] = {}
-    cluster, last = -1, None
-    for top in sorted(set(tops)):
-        if last is None or top > last + tolerance:
-            cluster += 1
-        index[top] = cluster
-        last = top
-    return index
-
-
-def line_chars_to_words(line: list, x_tolerance: float, y_tolerance: float) -> list[Word]:
-    """One line's characters (sorted left to right) as words: cut at blanks, where a character starts left of
-    the one before or more than `x_tolerance` after its end, or its top moves more than `y_tolerance`."""
-    words: list[Word] = []
-    current: list = []
-    prev = None
-    for c in line:
-        if c.text.isspace():
-            if current:
-                words.append(merge_chars(current))
-            current, prev = [], None
-            continue
-        if prev is not None and (c.x0 < prev.x0 or c.x0 > prev.x1 + x_tolerance
-                                 or abs(c.top - prev.top) > y_tolerance):
-            words.append(merge_chars(current))
-            current = [c]
-        else:
-            current.append(c)
-        prev = c
-    if current:
-        words.append(merge_chars(current))
-    return words
-
-
 def _ligature_table() -> dict[int, str]:
     """pdfplumber's own ligature expansions (WordExtractor's expand_ligatures) as a str.translate table."""
     from pdfplumber.utils.text import LIGATURES
@@ -329,43 +295,55 @@ def _ligature_table() -> dict[int, str]:
 
 
 LIGATURE_TABLE = _ligature_table()
+# the code points str.isspace() calls blank (the last is U+3000): a blank ends a word
+SPACE_CODES = np.array([c for c in range(0x3001) if chr(c).isspace()], np.uint32)
 
 
-def merge_chars(chars: list) -> Word:
-    """A word from its characters (left to right, so the first has the least x0): their union box, the text with
-    ligatures expanded, the first one's font."""
-    first = chars[0]
-    text = "".join([c.text for c in chars])
-    if not text.isascii():
-        text = text.translate(LIGATURE_TABLE)
-    return Word(text, first.x0, min([c.top for c in chars]), max([c.x1 for c in chars]),
-                max([c.bottom for c in chars]), first.font, first.size)
+def chars_to_line_order(chars: PageChars) -> tuple[np.ndarray, np.ndarray]:
+    """The order pdfplumber's WordExtractor reads characters in, and each one's line: runs of one font and size
+    (consecutive characters), each cut into lines by clustering tops (pdfplumber's `cluster_list`: sorted tops
+    cut where one lies more than y_tolerance below the one before, so lines chain), each line left to right
+    (ties keep content order: every sort here is stable)."""
+    n = len(chars)
+    run = np.zeros(n, np.int64)
+    run[1:] = np.cumsum(chars.style[1:] != chars.style[:-1])
+    by_top = np.lexsort((chars.top, run))
+    tops, runs = chars.top[by_top], run[by_top]
+    new_line = np.ones(n, bool)
+    new_line[1:] = (runs[1:] != runs[:-1]) | (tops[1:] > tops[:-1] + WORD_OPTIONS["y_tolerance"])
+    line = np.empty(n, np.int64)
+    line[by_top] = np.cumsum(new_line)
+    order = np.lexsort((chars.x0, line))
+    return order, line[order]
 
 
-FONT_AND_SIZE = attrgetter("font", "size")
-X0 = attrgetter("x0")
-
-
-def upright_chars_to_words(chars: Sequence) -> list[Word]:
-    """Upright characters (extractors.pdfium_text.Char: canonical font names, rounded sizes) as words, exactly as
-    pdfplumber's WordExtractor groups them with WORD_OPTIONS — runs of one font and size, cut into lines by
-    clustering tops, each line sorted by x0 — without building a dict per character (tested equal on every page
-    of the samples and variants)."""
-    x_tol, y_tol = WORD_OPTIONS["x_tolerance"], WORD_OPTIONS["y_tolerance"]
-    words: list[Word] = []
-    for _, group in groupby(chars, key=FONT_AND_SIZE):
-        run = list(group)
-        tops = {c.top for c in run}
-        if len(tops) == 1:  # most runs: one text object on one baseline
-            lines = [run]
-        else:
-            cluster = top_clusters(tops, y_tol)
-            run.sort(key=lambda c: cluster[c.top])  # stable, as pdfplumber's cluster_objects
-            lines = [list(line) for _, line in groupby(run, key=lambda c: cluster[c.top])]
-        for line in lines:
-            line.sort(key=X0)
-            words.extend(line_chars_to_words(line, x_tol, y_tol))
-    return words
+def upright_chars_to_words(chars: PageChars) -> list[Word]:
+    """Upright characters (extractors.pdfium_text.PageChars) as words, exactly as pdfplumber's WordExtractor
+    groups them with WORD_OPTIONS: in line order (chars_to_line_order), a word ends at a blank, at a line's end,
+    and before a character that starts more than x_tolerance after the previous one's end or whose top moves
+    more than y_tolerance; its box is the union of its characters', its text theirs with ligatures expanded,
+    its font and size the first character's. Tested equal to the WordExtractor on every page of the samples."""
+    if not len(chars):
+        return []
+    order, line = chars_to_line_order(chars)
+    x0, x1, top, bottom = chars.x0[order], chars.x1[order], chars.top[order], chars.bottom[order]
+    blank = np.isin(chars.codes[order], SPACE_CODES)
+    starts_word = np.ones(len(order), bool)
+    starts_word[1:] = ((line[1:] != line[:-1]) | blank[:-1] | (x0[1:] > x1[:-1] + WORD_OPTIONS["x_tolerance"])
+                       | (np.abs(top[1:] - top[:-1]) > WORD_OPTIONS["y_tolerance"]))
+    printed = np.flatnonzero(~blank)
+    if not len(printed):
+        return []
+    starts = np.flatnonzero(starts_word[printed])  # each word's first character, among the printed ones
+    x0, x1, top, bottom = x0[printed], x1[printed], top[printed], bottom[printed]
+    text = chars.codes[order][printed].astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
+    ends = np.append(starts[1:], len(printed)).tolist()
+    styles = [chars.styles[s] for s in chars.style[order][printed][starts].tolist()]
+    return [Word(t if t.isascii() else t.translate(LIGATURE_TABLE), a, b, c, d, font, size)
+            for t, a, b, c, d, (font, size) in zip(
+                (text[i:j] for i, j in zip(starts.tolist(), ends)), x0[starts].tolist(),
+                np.minimum.reduceat(top, starts).tolist(), np.maximum.reduceat(x1, starts).tolist(),
+                np.maximum.reduceat(bottom, starts).tolist(), styles)]
 
 
 def plumber_page_to_page(p, number: int) -> Page:

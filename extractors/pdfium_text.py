@@ -2,13 +2,17 @@
 
 pdfplumber interprets every page's content stream with pdfminer, in Python; pdfium does it in C. We take
 pdfium's characters, give each the box pdfminer would (origin, advance, font descent, font size) and group
-them with pdfplumber's own WordExtractor (the page's rules and fills come from pdfium too:
-extractors/pdfium_paths.py). pdfium truncates the font's /Widths to whole units (up to 1/1000 em per character,
-which adds up to ~0.8 pt along a line) and has its own descent for the standard 14 fonts, so advances and
-descents come from the PDF's font dictionaries as pdfminer reads them from the page's resources (cheap: no
-content stream is interpreted). Anything unusual — rotation, skewed or mirrored text, an offset media box,
-Type 3 fonts, a character whose width is unknown or ambiguous — returns None and the caller reads the page
+them into words as pdfplumber's WordExtractor does (extractors/pages.py; the page's rules and fills come from
+pdfium too: extractors/pdfium_paths.py). pdfium truncates the font's /Widths to whole units (up to 1/1000 em
+per character, which adds up to ~0.8 pt along a line) and has its own descent for the standard 14 fonts, so
+advances and descents come from the PDF's font dictionaries as pdfminer reads them from the page's resources
+(cheap: no content stream is interpreted). Anything unusual — rotation, skewed or mirrored text, an offset media
+box, Type 3 fonts, a character whose width is unknown or ambiguous — returns None and the caller reads the page
 with pdfplumber.
+
+The per-character pdfium calls run in a small C loop (extractors/_textlayer.c, built by `pip install`, loaded
+with ctypes) and everything after them works on whole arrays (numpy): a page costs about what pdfium itself
+spends on it. Without a C compiler the same calls are made from Python, with the same result, ~4× slower.
 """
 from __future__ import annotations
 
@@ -16,15 +20,16 @@ import ctypes
 import math
 import re
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
+import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
 SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 # pdfium reports a hyphen it takes for a line-end hyphenation as U+0002 (per character) or U+FFFE (in its text)
-PDFIUM_HYPHENS = frozenset({0x02, 0xFFFE})
-
+PDFIUM_HYPHEN_CODES = np.array([0x02, 0xFFFE], np.uint32)
 
 
 @dataclass(frozen=True)
@@ -34,20 +39,15 @@ class FontMetrics:
     descent: float | None  # negative; None when two fonts of the same name disagree
     widths: dict[str, float | None]  # per character; None when ambiguous (two codes, two widths)
 
+    @cached_property
+    def width_table(self) -> tuple[np.ndarray, np.ndarray]:
+        """The advances as sorted code points and their widths (NaN: ambiguous), to look many up at once."""
+        items = sorted((ord(text), math.nan if width is None else width) for text, width in self.widths.items())
+        return np.array([c for c, _ in items], np.uint32), np.array([w for _, w in items], float)
+
 
 # a page's fonts by name (without subset tag)
 PageFonts = dict[str, FontMetrics]
-
-
-@dataclass(frozen=True)
-class TextRun:
-    """What pdfium says about one text object, shared by its characters."""
-
-    font: str
-    size: float  # font size in page space (pdfminer's char 'size')
-    advance_scale: float  # horizontal page-space points per 1/1000 text-space unit (advances)
-    rise_scale: float  # vertical page-space points per 1/1000 text-space unit (descent)
-    upright: bool  # not rotated, skewed or mirrored
 
 
 def font_name(raw_name: str) -> str:
@@ -124,54 +124,110 @@ def font_metrics(spec) -> tuple[str, FontMetrics] | None:
     return font_name(str(font.fontname)), FontMetrics(font.get_descent() / font.vscale, widths)
 
 
-def _text_run(textpage, index: int, obj) -> TextRun:
-    """Font, size and advance scale of the text object that drew character `index`."""
-    matrix = raw.FS_MATRIX()
-    raw.FPDFText_GetMatrix(textpage, index, matrix)
-    font_size = ctypes.c_float()
-    raw.FPDFTextObj_GetFontSize(obj, font_size)
-    font = raw.FPDFTextObj_GetFont(obj)
+# the pdfium functions the C loop calls, in the order of its `Pdfium` struct (extractors/_textlayer.c)
+PDFIUM_FUNCTIONS = ("FPDFText_GetTextObject", "FPDFText_IsGenerated", "FPDFText_GetUnicode", "FPDFText_GetCharOrigin",
+                    "FPDFText_GetMatrix", "FPDFTextObj_GetFontSize", "FPDFTextObj_GetFont")
+
+
+class _PdfiumFunctions(ctypes.Structure):
+    _fields_ = [(name, ctypes.c_void_p) for name in PDFIUM_FUNCTIONS]
+
+
+def compiled_char_reader():
+    """The C loop (extractors/_textlayer.c) with the addresses of pypdfium2's pdfium functions, or None when it
+    is not built (an install without a C compiler): then `read_char_layer` makes the same calls from Python."""
+    import importlib.util
+
+    try:
+        spec = importlib.util.find_spec("extractors._textlayer")
+        if spec is None or spec.origin is None:
+            return None
+        fn = ctypes.CDLL(spec.origin).muni_read_chars
+    except (ImportError, OSError, AttributeError):
+        return None
+    fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p] + [ctypes.c_void_p] * 8
+    fn.restype = ctypes.c_int
+    functions = _PdfiumFunctions(*(ctypes.cast(getattr(raw, name), ctypes.c_void_p) for name in PDFIUM_FUNCTIONS))
+    return fn, functions
+
+
+COMPILED_READER = compiled_char_reader()
+
+
+@dataclass(frozen=True)
+class CharLayer:
+    """A page's characters as pdfium reads them, in content order, its generated spaces and line breaks left
+    out: code point and origin per character; per run of consecutive characters of one text object, its first
+    character, the object's matrix (a, b, c, d), font size and font handle."""
+
+    codes: np.ndarray  # uint32
+    origin_x: np.ndarray  # float64, page space (bottom-left origin)
+    origin_y: np.ndarray
+    run_starts: np.ndarray  # int32, index of each run's first character
+    run_matrix: np.ndarray  # float64, (runs, 4)
+    run_font_size: np.ndarray  # float64
+    run_font: np.ndarray  # uint64 handles, valid while the document is open
+
+
+def empty_layer(count: int) -> tuple:
+    """Arrays for up to `count` characters and runs, in the C loop's argument order."""
+    return (np.zeros(count, np.uint32), np.zeros(count), np.zeros(count), np.zeros(count, np.int32),
+            np.zeros((count, 4)), np.zeros(count), np.zeros(count, np.uint64))
+
+
+def layer_from_arrays(arrays: tuple, kept: int, runs: int) -> CharLayer:
+    codes, xs, ys, starts, matrix, sizes, fonts = arrays
+    return CharLayer(codes[:kept], xs[:kept], ys[:kept], starts[:runs], matrix[:runs], sizes[:runs], fonts[:runs])
+
+
+def read_char_layer(textpage) -> CharLayer | None:
+    """Every character of a pypdfium2 text page (`textpage.raw`), through the C loop when it is built; None when
+    a character has no text object that pdfium did not make up itself."""
+    count = raw.FPDFText_CountChars(textpage)
+    arrays = empty_layer(count)
+    if COMPILED_READER is not None:
+        fn, functions = COMPILED_READER
+        runs = ctypes.c_int32(0)
+        kept = fn(ctypes.cast(textpage, ctypes.c_void_p), count, ctypes.addressof(functions),
+                  *(a.ctypes.data for a in arrays), ctypes.addressof(runs))
+        return None if kept < 0 else layer_from_arrays(arrays, kept, runs.value)
+    return read_char_layer_in_python(textpage, count, arrays)
+
+
+def read_char_layer_in_python(textpage, count: int, arrays: tuple) -> CharLayer | None:
+    """`read_char_layer` without the C loop: the same pdfium calls, one ctypes call each."""
+    codes, xs, ys, starts, matrix, sizes, fonts = arrays
+    x, y, m, size = ctypes.c_double(), ctypes.c_double(), raw.FS_MATRIX(), ctypes.c_float()
+    current, kept, runs = None, 0, 0
+    for i in range(count):
+        obj = raw.FPDFText_GetTextObject(textpage, i)
+        key = ctypes.cast(obj, ctypes.c_void_p).value
+        if not key:
+            if raw.FPDFText_IsGenerated(textpage, i) != 0:
+                continue
+            return None
+        if key != current:
+            m, size = raw.FS_MATRIX(), ctypes.c_float()
+            raw.FPDFText_GetMatrix(textpage, i, m)
+            raw.FPDFTextObj_GetFontSize(obj, size)
+            starts[runs], matrix[runs], sizes[runs] = kept, (m.a, m.b, m.c, m.d), size.value
+            fonts[runs] = ctypes.cast(raw.FPDFTextObj_GetFont(obj), ctypes.c_void_p).value or 0
+            runs, current = runs + 1, key
+        codes[kept] = raw.FPDFText_GetUnicode(textpage, i)
+        x.value = y.value = 0.0
+        raw.FPDFText_GetCharOrigin(textpage, i, x, y)
+        xs[kept], ys[kept] = x.value, y.value
+        kept += 1
+    return layer_from_arrays(arrays, kept, runs)
+
+
+def pdfium_font_name(handle: int) -> str:
+    """A pdfium font's PostScript name without subset tag."""
+    font = ctypes.cast(ctypes.c_void_p(handle), raw.FPDF_FONT)
     length = raw.FPDFFont_GetBaseFontName(font, None, 0)
     buf = ctypes.create_string_buffer(max(length, 1))
     raw.FPDFFont_GetBaseFontName(font, buf, length)
-    name = buf.value.decode("utf-8", "replace")
-    upright = matrix.b == 0 and matrix.c == 0 and matrix.a > 0 and matrix.d > 0
-    return TextRun(font_name(name), round(font_size.value * matrix.d, 4), font_size.value * matrix.a / 1000,
-                   font_size.value * matrix.d / 1000, upright)
-
-
-def _private_binding(name: str, argtypes: list, restype, fallback):
-    """A private copy of one pdfium C function with plain ctypes argument types (pypdfium2's own typed binding is
-    untouched): per-character calls without pypdfium2's pointer-type checks. Should pypdfium2's internals move,
-    `fallback` (the typed binding, a few times slower) does the same."""
-    try:
-        import pypdfium2_raw
-
-        fn = pypdfium2_raw.bindings._libs["pdfium"][name]  # indexing a CDLL by name makes a new function object
-        fn.argtypes = argtypes
-        fn.restype = restype
-        return fn
-    except (ImportError, AttributeError, KeyError, TypeError):
-        return fallback
-
-
-# the object's address as an int: a cheap key for grouping characters by text object (0: pdfium made the char)
-_object_address = _private_binding(
-    "FPDFText_GetTextObject", [raw.FPDF_TEXTPAGE, ctypes.c_int], ctypes.c_void_p,
-    lambda textpage, index: ctypes.cast(raw.FPDFText_GetTextObject(textpage, index), ctypes.c_void_p).value)
-_char_origin = _private_binding(
-    "FPDFText_GetCharOrigin", [raw.FPDF_TEXTPAGE, ctypes.c_int, ctypes.c_void_p, ctypes.c_void_p], ctypes.c_int,
-    lambda textpage, index, x, y: raw.FPDFText_GetCharOrigin(textpage, index, x._obj, y._obj))
-
-
-def page_unicode(textpage, count: int) -> list[int]:
-    """Every character's code point (pdfium's synthetic ones included), read in one call."""
-    buf = ctypes.create_string_buffer(2 * (count + 1))
-    raw.FPDFText_GetText(textpage, 0, count, ctypes.cast(buf, ctypes.POINTER(ctypes.c_ushort)))
-    units = memoryview(buf.raw[: 2 * count]).cast("H")
-    if any(0xD800 <= u <= 0xDFFF for u in units):  # surrogate pairs: indexes no longer line up, ask per character
-        return [raw.FPDFText_GetUnicode(textpage, i) for i in range(count)]
-    return list(units)
+    return font_name(buf.value.decode("utf-8", "replace"))
 
 
 class Char(NamedTuple):
@@ -186,52 +242,129 @@ class Char(NamedTuple):
     size: float
 
 
-def pdfium_chars(page: pdfium.PdfPage, fonts: PageFonts, height: float | None = None) -> list[Char] | None:
+@dataclass(frozen=True)
+class PageChars:
+    """A page's characters with pdfminer's boxes (top-left origin), in content order, as arrays: code point (a
+    line-end hyphen as '-') and box per character, and its style, an index into `styles` (font without subset
+    tag, size)."""
+
+    codes: np.ndarray  # uint32
+    x0: np.ndarray
+    x1: np.ndarray
+    top: np.ndarray
+    bottom: np.ndarray
+    style: np.ndarray  # int64
+    styles: list[tuple[str, float]]
+
+    def __len__(self) -> int:
+        return len(self.codes)
+
+    def records(self) -> list[Char]:
+        """One Char per character (for tests and debugging)."""
+        return [Char(chr(c), a, b, t, u, *self.styles[s]) for c, a, b, t, u, s in
+                zip(self.codes.tolist(), self.x0.tolist(), self.x1.tolist(), self.top.tolist(),
+                    self.bottom.tolist(), self.style.tolist())]
+
+    @classmethod
+    def from_records(cls, chars: list[Char]) -> "PageChars":
+        styles = list(dict.fromkeys((c.font, c.size) for c in chars))
+        index = {s: i for i, s in enumerate(styles)}
+        return cls(np.array([ord(c.text) for c in chars], np.uint32), np.array([c.x0 for c in chars], float),
+                   np.array([c.x1 for c in chars], float), np.array([c.top for c in chars], float),
+                   np.array([c.bottom for c in chars], float),
+                   np.array([index[(c.font, c.size)] for c in chars], np.int64), styles)
+
+
+def char_widths(codes: np.ndarray, font_of_char: np.ndarray, tables: list[tuple[np.ndarray, np.ndarray]]
+                ) -> np.ndarray:
+    """Each character's advance in its font (1/1000 em); NaN where the font does not say or is ambiguous."""
+    widths = np.full(len(codes), math.nan)
+    for f, (table_codes, table_widths) in enumerate(tables):
+        where = np.flatnonzero(font_of_char == f)
+        if not len(where) or not len(table_codes):
+            continue
+        found = np.minimum(np.searchsorted(table_codes, codes[where]), len(table_codes) - 1)
+        widths[where] = np.where(table_codes[found] == codes[where], table_widths[found], math.nan)
+    return widths
+
+
+def drift_within_runs(step: np.ndarray, run_starts: np.ndarray, grid_limit: int = 1 << 22) -> np.ndarray:
+    """Before each character, the sum of `step` over the characters before it in its run, added left to right as
+    pdfium's advances accumulate (zero at every run's first character). The runs are laid out as the rows of a
+    zero-padded grid and summed along the rows at once — each row in order, so every sum is the one a loop over
+    the run would give, bit for bit; a page whose grid would exceed `grid_limit` cells is summed run by run."""
+    n = len(step)
+    drift = np.zeros(n)
+    if not n or not step.any():
+        return drift
+    lengths = np.diff(np.append(run_starts, n))
+    if len(lengths) * int(lengths.max()) > grid_limit:
+        for start, end in zip(run_starts.tolist(), (run_starts + lengths).tolist()):
+            drift[start + 1:end] = np.cumsum(step[start:end - 1])
+        return drift
+    run = np.repeat(np.arange(len(lengths)), lengths)
+    position = np.arange(n) - np.repeat(run_starts, lengths)
+    grid = np.zeros((len(lengths), int(lengths.max())))
+    grid[run, position] = step
+    sums = np.cumsum(grid, axis=1)
+    later = position > 0
+    drift[later] = sums[run[later], position[later] - 1]
+    return drift
+
+
+def layer_to_chars(layer: CharLayer, fonts: PageFonts, height: float) -> PageChars | None:
+    """pdfium's characters with the boxes pdfminer gives them (origin, advance from the font's /Widths, font
+    descent and size); None when some text is not upright or some advance is not known exactly."""
+    names: dict[int, str] = {}
+    styles: dict[tuple[str, float], int] = {}
+    tables: dict[str, int] = {}
+    table_list: list = []
+    run_style, run_table, advance_scale, descent_offset, run_size = [], [], [], [], []
+    for (a, b, c, d), font_size, handle in zip(layer.run_matrix.tolist(), layer.run_font_size.tolist(),
+                                               layer.run_font.tolist()):
+        if not (b == 0 and c == 0 and a > 0 and d > 0):  # rotated, skewed or mirrored
+            return None
+        name = names.get(handle)
+        if name is None:
+            name = names[handle] = pdfium_font_name(handle)
+        metrics = fonts.get(name)
+        if metrics is None or metrics.descent is None:
+            return None
+        size = round(font_size * d, 4)
+        run_style.append(styles.setdefault((name, size), len(styles)))
+        if name not in tables:
+            tables[name] = len(table_list)
+            table_list.append(metrics.width_table)
+        run_table.append(tables[name])
+        advance_scale.append(font_size * a / 1000)
+        descent_offset.append(metrics.descent * (font_size * d / 1000))
+        run_size.append(size)
+    lengths = np.diff(np.append(layer.run_starts, len(layer.codes)))
+
+    def per_char(values: list, dtype=float) -> np.ndarray:
+        return np.repeat(np.array(values, dtype), lengths)
+
+    if len(layer.codes) and int(layer.codes.max()) > 0x10FFFF:  # not a code point
+        return None
+    codes = np.where(np.isin(layer.codes, PDFIUM_HYPHEN_CODES), ord("-"), layer.codes).astype(np.uint32)
+    widths = char_widths(codes, per_char(run_table, np.int64), table_list)
+    if np.isnan(widths).any():
+        return None
+    scale = per_char(advance_scale)
+    x0 = layer.origin_x + drift_within_runs((widths - np.trunc(widths)) * scale, layer.run_starts)
+    bottom_y = layer.origin_y + per_char(descent_offset)
+    return PageChars(codes, x0, x0 + widths * scale, height - (bottom_y + per_char(run_size)), height - bottom_y,
+                     per_char(run_style, np.int64), list(styles))
+
+
+def pdfium_chars(page: pdfium.PdfPage, fonts: PageFonts, height: float | None = None) -> PageChars | None:
     """The page's characters in content order, with pdfminer's boxes (`height`: the page height as pdfminer
     reads it); None when some text is not upright, some advance is not known exactly, or a character has no
     text object that pdfium did not make up itself."""
     height = page.get_height() if height is None else height
     textpage = page.get_textpage()
-    tp = textpage.raw
-    runs: dict[int, TextRun] = {}
-    origin_x, origin_y = ctypes.c_double(), ctypes.c_double()
-    px, py = ctypes.byref(origin_x), ctypes.byref(origin_y)
-    chars: list[Char] = []
-    current, drift = None, 0.0  # pdfium's accumulated advance error inside the current text object
-    font = widths = None
-    size = advance_scale = descent_offset = 0.0
     try:
-        count = raw.FPDFText_CountChars(tp)
-        codes = page_unicode(tp, count)
-        for i in range(count):
-            key = _object_address(tp, i)
-            if not key:
-                if raw.FPDFText_IsGenerated(tp, i) != 0:  # pdfium's synthetic spaces and line breaks
-                    continue
-                return None
-            if key != current:
-                run = runs.get(key)
-                if run is None:
-                    run = runs[key] = _text_run(tp, i, raw.FPDFText_GetTextObject(tp, i))
-                    if not run.upright:
-                        return None
-                metrics = fonts.get(run.font)
-                if metrics is None or metrics.descent is None:
-                    return None
-                current, drift = key, 0.0
-                font, size, advance_scale, widths = run.font, run.size, run.advance_scale, metrics.widths
-                descent_offset = metrics.descent * run.rise_scale
-            code = codes[i]
-            text = "-" if code in PDFIUM_HYPHENS else chr(code)
-            width = widths.get(text)
-            if width is None:
-                return None
-            _char_origin(tp, i, px, py)
-            x0 = origin_x.value + drift
-            drift += (width - math.trunc(width)) * advance_scale  # pdfium advanced by the truncated width
-            bottom_y = origin_y.value + descent_offset
-            chars.append(Char(text, x0, x0 + width * advance_scale, height - (bottom_y + size), height - bottom_y,
-                              font, size))
+        layer = read_char_layer(textpage.raw)
     finally:
         textpage.close()
-    return chars
+    return None if layer is None else layer_to_chars(layer, fonts, height)

@@ -8,8 +8,7 @@ import pytest
 
 from extractors import pages as pages_module
 from extractors.pages import Page, chars_to_words, read_pages, upright_chars_to_words
-from extractors.pdfium_text import Char
-from extractors.pdfium_text import font_name
+from extractors.pdfium_text import Char, PageChars, font_name
 from tests.conftest import SAMPLES, make_text_pdf
 
 # the agreed bound is 0.5 pt; pdfium gives 0.004 pt on the samples, so a tighter bound catches a returning drift
@@ -126,7 +125,7 @@ def test_an_unknown_text_reader_is_refused():
         read_pages(SAMPLES / "pdfs" / "amn-vp-2022.pdf", [1], text_reader="camelot")
 
 
-def plumber_words(chars) -> list:
+def plumber_words(chars: list[Char]) -> list:
     """pdfplumber's own WordExtractor over the same characters (as its dicts)."""
     return chars_to_words([{"text": c.text, "x0": c.x0, "x1": c.x1, "top": c.top, "bottom": c.bottom,
                             "doctop": c.top, "upright": True, "fontname": c.font, "size": c.size} for c in chars])
@@ -145,7 +144,7 @@ def test_characters_become_the_words_pdfplumbers_word_extractor_makes(stem):
         with pdfplumber.open(str(path)) as pdf:
             for i, p in enumerate(pdf.pages):
                 chars = pdfium_chars(doc[i], page_fonts(p.page_obj.resources, cache), float(p.height))
-                assert upright_chars_to_words(chars) == plumber_words(chars), f"page {i + 1}"
+                assert upright_chars_to_words(chars) == plumber_words(chars.records()), f"page {i + 1}"
                 compared += len(chars)
     finally:
         doc.close()
@@ -165,6 +164,6 @@ def test_word_grouping_edge_cases_match_pdfplumber():
         c("o", 100, 140), c("n", 101, 140),  # overlapping characters stay one word
         c("m", 30, 160, size=8.0), c("l", 35, 160),  # a size change is a run boundary
     ]
-    got = upright_chars_to_words(chars)
+    got = upright_chars_to_words(PageChars.from_records(chars))
     assert got == plumber_words(chars)
     assert [w.text for w in got][:4] == ["Ab", "cd", "efi", "x"]
