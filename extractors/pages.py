@@ -160,9 +160,10 @@ def words_to_lines(words: Iterable[Word], tolerance: float = 2.0) -> list[Line]:
     """Group words into lines by their vertical middle (within `tolerance` points), top to bottom."""
     ws = list(words)
     mids = [(w.top + w.bottom) / 2 for w in ws]  # Word.mid_y, computed once per word
+    keys = [(round(m, 1), w.x0) for m, w in zip(mids, ws)]
     rows: list[list[Word]] = []
     row_mid = 0.0
-    for i in sorted(range(len(ws)), key=lambda i: (round(mids[i], 1), ws[i].x0)):
+    for i in sorted(range(len(ws)), key=keys.__getitem__):
         if rows and abs(row_mid - mids[i]) <= tolerance:
             rows[-1].append(ws[i])
         else:

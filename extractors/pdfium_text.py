@@ -312,6 +312,16 @@ def drift_within_runs(step: np.ndarray, run_starts: np.ndarray, grid_limit: int 
     return drift
 
 
+class RunKind(NamedTuple):
+    """What the characters of runs with one matrix, font size and font share."""
+
+    style: int  # index into PageChars.styles
+    table: int  # index into the page's width tables
+    advance_scale: float  # page-space points per 1/1000 text-space unit, along the line
+    descent_offset: float  # the font's descent in page space (negative)
+    size: float  # font size in page space (pdfminer's char 'size'), 4 decimals
+
+
 def layer_to_chars(layer: CharLayer, fonts: PageFonts, height: float) -> PageChars | None:
     """pdfium's characters with the boxes pdfminer gives them (origin, advance from the font's /Widths, font
     descent and size); None when some text is not upright or some advance is not known exactly."""
@@ -319,42 +329,43 @@ def layer_to_chars(layer: CharLayer, fonts: PageFonts, height: float) -> PageCha
     styles: dict[tuple[str, float], int] = {}
     tables: dict[str, int] = {}
     table_list: list = []
-    run_style, run_table, advance_scale, descent_offset, run_size = [], [], [], [], []
-    for (a, b, c, d), font_size, handle in zip(layer.run_matrix.tolist(), layer.run_font_size.tolist(),
-                                               layer.run_font.tolist()):
-        if not (b == 0 and c == 0 and a > 0 and d > 0):  # rotated, skewed or mirrored
-            return None
-        name = names.get(handle)
-        if name is None:
-            name = names[handle] = pdfium_font_name(handle)
-        metrics = fonts.get(name)
-        if metrics is None or metrics.descent is None:
-            return None
-        size = round(font_size * d, 4)
-        run_style.append(styles.setdefault((name, size), len(styles)))
-        if name not in tables:
-            tables[name] = len(table_list)
-            table_list.append(metrics.width_table)
-        run_table.append(tables[name])
-        advance_scale.append(font_size * a / 1000)
-        descent_offset.append(metrics.descent * (font_size * d / 1000))
-        run_size.append(size)
-    lengths = np.diff(np.append(layer.run_starts, len(layer.codes)))
-
-    def per_char(values: list, dtype=float) -> np.ndarray:
-        return np.repeat(np.array(values, dtype), lengths)
-
-    if len(layer.codes) and int(layer.codes.max()) > 0x10FFFF:  # not a code point
+    kinds: dict[tuple, int] = {}  # (a, b, c, d, font size, font handle) -> index into kind_list
+    kind_list: list[RunKind] = []
+    run_kind: list[int] = []
+    for key in zip(*layer.run_matrix.T.tolist(), layer.run_font_size.tolist(), layer.run_font.tolist()):
+        kind = kinds.get(key)
+        if kind is None:
+            a, b, c, d, font_size, handle = key
+            if not (b == 0 and c == 0 and a > 0 and d > 0):  # rotated, skewed or mirrored
+                return None
+            name = names.get(handle)
+            if name is None:
+                name = names[handle] = pdfium_font_name(handle)
+            metrics = fonts.get(name)
+            if metrics is None or metrics.descent is None:
+                return None
+            if name not in tables:
+                tables[name] = len(table_list)
+                table_list.append(metrics.width_table)
+            size = round(font_size * d, 4)
+            kind = kinds[key] = len(kind_list)
+            kind_list.append(RunKind(styles.setdefault((name, size), len(styles)), tables[name],
+                                     font_size * a / 1000, metrics.descent * (font_size * d / 1000), size))
+        run_kind.append(kind)
+    if not kind_list:  # no text on the page
+        return PageChars(layer.codes, *(np.zeros(0) for _ in range(4)), np.zeros(0, np.int64), [])
+    if int(layer.codes.max()) > 0x10FFFF:  # not a code point
         return None
+    char_kind = np.repeat(np.array(run_kind, np.int64), np.diff(np.append(layer.run_starts, len(layer.codes))))
+    style, table, advance_scale, descent_offset, size = (np.array(column)[char_kind] for column in zip(*kind_list))
     codes = np.where(np.isin(layer.codes, PDFIUM_HYPHEN_CODES), ord("-"), layer.codes).astype(np.uint32)
-    widths = char_widths(codes, per_char(run_table, np.int64), table_list)
+    widths = char_widths(codes, table, table_list)
     if np.isnan(widths).any():
         return None
-    scale = per_char(advance_scale)
-    x0 = layer.origin_x + drift_within_runs((widths - np.trunc(widths)) * scale, layer.run_starts)
-    bottom_y = layer.origin_y + per_char(descent_offset)
-    return PageChars(codes, x0, x0 + widths * scale, height - (bottom_y + per_char(run_size)), height - bottom_y,
-                     per_char(run_style, np.int64), list(styles))
+    x0 = layer.origin_x + drift_within_runs((widths - np.trunc(widths)) * advance_scale, layer.run_starts)
+    bottom_y = layer.origin_y + descent_offset
+    return PageChars(codes, x0, x0 + widths * advance_scale, height - (bottom_y + size), height - bottom_y, style,
+                     list(styles))
 
 
 def pdfium_chars(page: pdfium.PdfPage, fonts: PageFonts, height: float | None = None) -> PageChars | None:

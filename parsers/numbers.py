@@ -42,11 +42,16 @@ _SPACE_RUN = re.compile(r" +")
 
 
 def normalise_spaces(text: str) -> str:
-    """Every kind of space (no-break, narrow no-break, thin, figure) -> a plain space; runs collapsed."""
-    text = unicodedata.normalize("NFC", str(text))
-    for ch in SPACES:
-        text = text.replace(ch, " ")
-    return _SPACE_RUN.sub(" ", text).strip()
+    """Every kind of space (no-break, narrow no-break, thin, figure) -> a plain space; runs collapsed.
+    (Called for every word and cell: plain ASCII, most of them, skips what cannot apply to it.)"""
+    text = str(text)
+    if not text.isascii():
+        text = unicodedata.normalize("NFC", text)
+        for ch in SPACES:
+            text = text.replace(ch, " ")
+    if "  " in text:
+        text = _SPACE_RUN.sub(" ", text)
+    return text.strip()
 
 
 _NUMBER = re.compile(

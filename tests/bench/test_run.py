@@ -22,11 +22,13 @@ def test_corpus_is_excerpts_of_the_variants_with_their_own_bytes(tmp_path: Path,
 def test_pipeline_figures_and_targets(tmp_path: Path, capsys):
     pdf = tmp_path / "a.pdf"
     pdf.write_bytes(text_pdf(["Verksamhetsplan 2022"], pages=2))
-    base = run.bench_baselines([pdf], with_camelot=False)
+    base = run.bench_baselines([pdf], with_camelot=False, rounds=2)
     assert base["floor"] > 0 and base["pdfplumber"] > 0
-    targets = run.bench_pipeline([pdf], tmp_path, base, with_camelot=False)
+    targets = run.bench_pipeline([pdf], tmp_path, base, with_camelot=False, rounds=2)
     out = capsys.readouterr().out
     assert "1. pipeline / pdfplumber extract_tables = " in out and "2. unchanged re-run" in out
+    assert "chars; median of 2)" in out and "pipeline cold: " in out and "; median of " in out
+    assert "(1 unchanged" in out  # the re-run saw the last cold run's warehouse
     assert [t.name[:2] for t in targets] == ["1.", "1.", "2."]
 
 

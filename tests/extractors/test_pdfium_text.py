@@ -82,3 +82,24 @@ def test_drift_within_runs_is_the_loops_sum_bit_for_bit(items):
 
 def test_space_codes_are_what_python_calls_blank():
     assert set(SPACE_CODES.tolist()) == {c for c in range(0x110000) if chr(c).isspace()}
+
+
+def test_a_page_without_text_reads_through_pdfium_as_no_words(tmp_path, monkeypatch):
+    from reportlab.pdfgen.canvas import Canvas
+
+    from extractors import pages as pages_module
+    from tests.extractors.test_pages import no_pdfplumber, page_differences
+
+    path = tmp_path / "blank.pdf"
+    c = Canvas(str(path), invariant=1)
+    c.line(72, 700, 500, 700)  # a rule and no text
+    c.showPage()
+    c.drawString(72, 700, "Hej")
+    c.showPage()
+    c.save()
+    want = read_pages(path, text_reader="pdfplumber")
+    monkeypatch.setattr(pages_module, "plumber_page_to_page", no_pdfplumber)
+    got = read_pages(path)
+    assert got[0].words == [] and len(got[0].rules) == 1
+    assert [w.text for w in got[1].words] == ["Hej"]
+    assert [d for g, w in zip(got, want) for d in page_differences(g, w)] == []

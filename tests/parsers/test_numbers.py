@@ -101,3 +101,17 @@ def test_random_text_raises_only_parse_error(text):
             fn(text)
         except ParseError:
             pass
+
+
+@given(st.text(alphabet=st.sampled_from(list("ab 1,-%\u00a0\u202f\u2009\u2007\u2002\u2003\u00e5a\u030a\t")), max_size=30))
+def test_normalise_spaces_maps_every_space_then_collapses_runs(text):
+    import re
+    import unicodedata
+
+    from parsers.numbers import SPACES, normalise_spaces
+
+    want = unicodedata.normalize("NFC", text)  # the definition, step by step, without the fast path for ASCII
+    for ch in SPACES:
+        want = want.replace(ch, " ")
+    assert normalise_spaces(text) == re.sub(r" +", " ", want).strip()
+    assert normalise_spaces("a\u00a0 \u202fb") == "a b" and normalise_spaces("a\u030a") == "\u00e5"
