@@ -1,8 +1,10 @@
-/* A page's characters read through pdfium in one call: extractors/pdfium_text.py `read_char_layer`.
+/* A page's characters and paths read through pdfium in one call each: extractors/pdfium_text.py
+`read_char_layer` and extractors/pdfium_paths.py `read_path_layer`.
 
 Reading a character from Python costs a few ctypes calls (text object, code point, origin: ~1 us each), which
-made the per-character loop the largest cost of a run. This loop makes the same pdfium calls in C and fills the
-caller's arrays; everything else (font metrics, boxes, words) stays in Python. It is loaded with ctypes, and the
+made the per-character loop the largest cost of a run; the page's objects and path segments are the same story.
+These loops make the same pdfium calls in C and fill the caller's arrays; everything else (font metrics, boxes,
+words, subpaths) stays in Python. It is loaded with ctypes, and the
 pdfium functions come in as addresses taken from pypdfium2's own bindings, so it calls the library instance that
 opened the document and needs neither pdfium's headers nor linking. When it is not built (no C compiler),
 pdfium_text.py makes the same calls from Python, with the same result. The module init below only makes the file
@@ -65,6 +67,86 @@ int muni_read_chars(void *textpage, int count, const Pdfium *pdfium, uint32_t *c
     }
     *runs = n;
     return kept;
+}
+
+/* The pdfium functions muni_read_paths uses, in this order (pdfium_paths.py `PDFIUM_PATH_FUNCTIONS`). */
+typedef struct {
+    void *(*object)(void *page, int index);                       /* FPDFPage_GetObject */
+    int (*object_type)(void *object);                             /* FPDFPageObj_GetType */
+    int (*draw_mode)(void *path, int *fill_mode, int *stroke);     /* FPDFPath_GetDrawMode */
+    int (*object_matrix)(void *object, Matrix *matrix);           /* FPDFPageObj_GetMatrix */
+    int (*count_segments)(void *path);                            /* FPDFPath_CountSegments */
+    void *(*segment)(void *path, int index);                      /* FPDFPath_GetPathSegment */
+    int (*segment_type)(void *segment);                           /* FPDFPathSegment_GetType */
+    int (*segment_point)(void *segment, float *x, float *y);      /* FPDFPathSegment_GetPoint */
+    int (*segment_close)(void *segment);                          /* FPDFPathSegment_GetClose */
+    int (*fill_colour)(void *object, unsigned int *r, unsigned int *g, unsigned int *b, unsigned int *a);
+                                                                  /* FPDFPageObj_GetFillColor */
+} PathPdfium;
+
+#define PATH_OBJECT 2        /* FPDF_PAGEOBJ_PATH */
+#define FILL_NONE 0          /* FPDF_FILLMODE_NONE */
+#define SEGMENT_UNKNOWN (-1) /* FPDF_SEGMENT_UNKNOWN */
+
+/* The page's `count` objects: each one's type, and for every path that paints, its state (1: its segments are
+   segment_start[i] .. + segment_count[i]; -1: pdfium cannot give its draw mode, matrix or a segment, so the
+   caller reads the page another way; 0: anything else), fill flag, fill colour (colour_ok, rgb, 0-255) and
+   matrix (a, b, c, d, e, f). Segments: type, point in the path's own space, closing flag; at most
+   `capacity` are written. Returns how many segments the page has (more than `capacity`: call again). */
+int muni_read_paths(void *page, int count, const PathPdfium *pdfium, int capacity, int32_t *type, int32_t *state,
+                    int8_t *filled, int8_t *colour_ok, int32_t *rgb, double *matrix, int32_t *segment_start,
+                    int32_t *segment_count, int32_t *segment_type, double *x, double *y, int8_t *closes)
+{
+    int total = 0;
+    for (int i = 0; i < count; i++) {
+        void *object = pdfium->object(page, i);
+        type[i] = object ? pdfium->object_type(object) : 0;
+        state[i] = 0;
+        filled[i] = colour_ok[i] = 0;
+        segment_start[i] = segment_count[i] = 0;
+        if (!object || type[i] != PATH_OBJECT)
+            continue;
+        int fill_mode = 0, stroke = 0;
+        if (!pdfium->draw_mode(object, &fill_mode, &stroke)) {
+            state[i] = -1;
+            continue;
+        }
+        filled[i] = fill_mode != FILL_NONE;
+        if (!filled[i] && !stroke) /* ended without painting ('n') */
+            continue;
+        Matrix m = {0, 0, 0, 0, 0, 0};
+        if (!pdfium->object_matrix(object, &m)) {
+            state[i] = -1;
+            continue;
+        }
+        double *mi = matrix + 6 * i;
+        mi[0] = m.a; mi[1] = m.b; mi[2] = m.c; mi[3] = m.d; mi[4] = m.e; mi[5] = m.f;
+        if (filled[i]) {
+            unsigned int r = 0, g = 0, b = 0, a = 0;
+            colour_ok[i] = pdfium->fill_colour(object, &r, &g, &b, &a) != 0;
+            rgb[3 * i] = (int32_t)r; rgb[3 * i + 1] = (int32_t)g; rgb[3 * i + 2] = (int32_t)b;
+        }
+        int n = pdfium->count_segments(object);
+        state[i] = 1;
+        segment_start[i] = total;
+        segment_count[i] = n > 0 ? n : 0;
+        for (int k = 0; k < n; k++, total++) {
+            void *segment = pdfium->segment(object, k);
+            int kind = segment ? pdfium->segment_type(segment) : SEGMENT_UNKNOWN;
+            float px = 0, py = 0;
+            if (kind == SEGMENT_UNKNOWN || !pdfium->segment_point(segment, &px, &py)) {
+                state[i] = -1;
+                kind = SEGMENT_UNKNOWN;
+            }
+            if (total < capacity) {
+                segment_type[total] = kind;
+                x[total] = px;
+                y[total] = py;
+                closes[total] = segment && kind != SEGMENT_UNKNOWN ? pdfium->segment_close(segment) != 0 : 0;
+            }
+        }
+    }
+    return total;
 }
 
 static struct PyModuleDef textlayer_module = {

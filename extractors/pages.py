@@ -298,6 +298,8 @@ def _ligature_table() -> dict[int, str]:
 LIGATURE_TABLE = _ligature_table()
 # the code points str.isspace() calls blank (the last is U+3000): a blank ends a word
 SPACE_CODES = np.array([c for c in range(0x3001) if chr(c).isspace()], np.uint32)
+IS_SPACE = np.zeros(0x3002, bool)  # by code point; every code above U+3000 looks up the last entry (False)
+IS_SPACE[SPACE_CODES] = True
 
 
 def chars_to_line_order(chars: PageChars) -> tuple[np.ndarray, np.ndarray]:
@@ -328,7 +330,7 @@ def upright_chars_to_words(chars: PageChars) -> list[Word]:
         return []
     order, line = chars_to_line_order(chars)
     x0, x1, top, bottom = chars.x0[order], chars.x1[order], chars.top[order], chars.bottom[order]
-    blank = np.isin(chars.codes[order], SPACE_CODES)
+    blank = IS_SPACE[np.minimum(chars.codes[order], len(IS_SPACE) - 1)]
     starts_word = np.ones(len(order), bool)
     starts_word[1:] = ((line[1:] != line[:-1]) | blank[:-1] | (x0[1:] > x1[:-1] + WORD_OPTIONS["x_tolerance"])
                        | (np.abs(top[1:] - top[:-1]) > WORD_OPTIONS["y_tolerance"]))

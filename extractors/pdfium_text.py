@@ -27,6 +27,8 @@ import numpy as np
 import pypdfium2 as pdfium
 import pypdfium2.raw as raw
 
+from extractors.pdfium_loops import address, compiled_loop
+
 SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 # pdfium reports a hyphen it takes for a line-end hyphenation as U+0002 (per character) or U+FFFE (in its text)
 PDFIUM_HYPHEN_CODES = np.array([0x02, 0xFFFE], np.uint32)
@@ -124,34 +126,11 @@ def font_metrics(spec) -> tuple[str, FontMetrics] | None:
     return font_name(str(font.fontname)), FontMetrics(font.get_descent() / font.vscale, widths)
 
 
-# the pdfium functions the C loop calls, in the order of its `Pdfium` struct (extractors/_textlayer.c)
+# the pdfium functions muni_read_chars calls, in the order of its `Pdfium` struct (extractors/_textlayer.c)
 PDFIUM_FUNCTIONS = ("FPDFText_GetTextObject", "FPDFText_IsGenerated", "FPDFText_GetUnicode", "FPDFText_GetCharOrigin",
                     "FPDFText_GetMatrix", "FPDFTextObj_GetFontSize", "FPDFTextObj_GetFont")
-
-
-class _PdfiumFunctions(ctypes.Structure):
-    _fields_ = [(name, ctypes.c_void_p) for name in PDFIUM_FUNCTIONS]
-
-
-def compiled_char_reader():
-    """The C loop (extractors/_textlayer.c) with the addresses of pypdfium2's pdfium functions, or None when it
-    is not built (an install without a C compiler): then `read_char_layer` makes the same calls from Python."""
-    import importlib.util
-
-    try:
-        spec = importlib.util.find_spec("extractors._textlayer")
-        if spec is None or spec.origin is None:
-            return None
-        fn = ctypes.CDLL(spec.origin).muni_read_chars
-    except (ImportError, OSError, AttributeError):
-        return None
-    fn.argtypes = [ctypes.c_void_p, ctypes.c_int, ctypes.c_void_p] + [ctypes.c_void_p] * 8
-    fn.restype = ctypes.c_int
-    functions = _PdfiumFunctions(*(ctypes.cast(getattr(raw, name), ctypes.c_void_p) for name in PDFIUM_FUNCTIONS))
-    return fn, functions
-
-
-COMPILED_READER = compiled_char_reader()
+# the C loop (None where it is not built: then read_char_layer makes the same calls from Python)
+COMPILED_READER = compiled_loop("muni_read_chars", PDFIUM_FUNCTIONS, [ctypes.c_void_p] * 8)
 
 
 @dataclass(frozen=True)
@@ -188,7 +167,7 @@ def read_char_layer(textpage) -> CharLayer | None:
     if COMPILED_READER is not None:
         fn, functions = COMPILED_READER
         runs = ctypes.c_int32(0)
-        kept = fn(ctypes.cast(textpage, ctypes.c_void_p), count, ctypes.addressof(functions),
+        kept = fn(address(textpage), count, ctypes.addressof(functions),
                   *(a.ctypes.data for a in arrays), ctypes.addressof(runs))
         return None if kept < 0 else layer_from_arrays(arrays, kept, runs.value)
     return read_char_layer_in_python(textpage, count, arrays)
@@ -358,7 +337,8 @@ def layer_to_chars(layer: CharLayer, fonts: PageFonts, height: float) -> PageCha
         return None
     char_kind = np.repeat(np.array(run_kind, np.int64), np.diff(np.append(layer.run_starts, len(layer.codes))))
     style, table, advance_scale, descent_offset, size = (np.array(column)[char_kind] for column in zip(*kind_list))
-    codes = np.where(np.isin(layer.codes, PDFIUM_HYPHEN_CODES), ord("-"), layer.codes).astype(np.uint32)
+    hyphen = (layer.codes == PDFIUM_HYPHEN_CODES[0]) | (layer.codes == PDFIUM_HYPHEN_CODES[1])
+    codes = np.where(hyphen, ord("-"), layer.codes).astype(np.uint32)
     widths = char_widths(codes, table, table_list)
     if np.isnan(widths).any():
         return None

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import numpy as np
 import pypdfium2 as pdfium
 import pytest
 
@@ -152,3 +153,74 @@ def test_a_form_xobject_sends_the_page_to_pdfplumber(tmp_path: Path):
         m.setattr(pages_module, "plumber_page_to_page", lambda p, n: seen.append(n) or original(p, n))
         got = read_pages(path)
     assert seen == [1] and got == read_pages(path, text_reader="pdfplumber")
+
+
+def path_layers(path: Path, built: bool, monkeypatch) -> list:
+    """Every page's PathLayer, through the C loop or the same calls from Python."""
+    from extractors import pdfium_paths
+
+    with monkeypatch.context() as m:
+        if not built:
+            m.setattr(pdfium_paths, "COMPILED_PATH_READER", None)
+        pdf = pdfium.PdfDocument(str(path))
+        try:
+            return [pdfium_paths.read_path_layer(page.raw) for page in pdf]
+        finally:
+            pdf.close()
+
+
+@pytest.mark.parametrize("source", ["amn-vp-2022", "amn-vb-2022", "shapes", "form"])
+def test_the_c_loop_reads_the_paths_the_same_calls_from_python_read(source, tmp_path: Path, monkeypatch):
+    from dataclasses import fields
+
+    from extractors import pdfium_paths
+    from tests.conftest import SAMPLES
+
+    if pdfium_paths.COMPILED_PATH_READER is None:
+        pytest.skip("the C loop (extractors/_textlayer.c) is not built here")
+    if source == "shapes":
+        path = shapes_pdf(tmp_path / "shapes.pdf")
+    elif source == "form":
+        from reportlab.pdfgen.canvas import Canvas
+
+        path = tmp_path / "form.pdf"
+        c = Canvas(str(path), invariant=1)
+        c.beginForm("cell")
+        c.rect(0, 0, 40, 30, stroke=0, fill=1)
+        c.endForm()
+        c.doForm("cell")
+        c.showPage()
+        c.save()
+    else:
+        path = SAMPLES / "pdfs" / f"{source}.pdf"
+    compiled, in_python = path_layers(path, True, monkeypatch), path_layers(path, False, monkeypatch)
+    assert len(compiled) == len(in_python)
+    for number, (a, b) in enumerate(zip(compiled, in_python), start=1):
+        for f in fields(a):
+            assert np.array_equal(getattr(a, f.name), getattr(b, f.name)), f"page {number}: {f.name}"
+        assert pdfium_paths.path_layer_to_shapes(a) == pdfium_paths.path_layer_to_shapes(b)
+    segments = sum(len(layer.x) for layer in compiled)
+    assert segments > 2_000 if source.startswith("amn") else source == "form" or segments > 20
+
+
+def test_a_page_with_more_segments_than_the_first_guess_is_read_whole(tmp_path: Path):
+    from reportlab.pdfgen.canvas import Canvas
+
+    from extractors.pdfium_paths import read_path_layer
+
+    path = tmp_path / "grid.pdf"
+    c = Canvas(str(path), invariant=1)
+    p = c.beginPath()
+    for i in range(200):  # one path object of 400 segments: more than 4 per object
+        p.moveTo(72, 100 + 2 * i)
+        p.lineTo(500, 100 + 2 * i)
+    c.drawPath(p, stroke=1, fill=0)
+    c.showPage()
+    c.save()
+    pdf = pdfium.PdfDocument(str(path))
+    try:
+        page = pdf[0]  # held: the raw handle is valid only while its page object lives
+        layer, shapes = read_path_layer(page.raw), page_shapes(page)
+    finally:
+        pdf.close()
+    assert len(layer.x) == 400 and len(shapes) == 200 and all(s.kind == "line" for s in shapes)
