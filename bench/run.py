@@ -267,11 +267,14 @@ def machine() -> str:
 
 
 def char_reader() -> str:
-    """Which loop reads the characters: the C one, or the same calls from Python when it is not built."""
+    """Which loops read pdfium's characters and paths: the C ones, or the same calls from Python."""
+    from extractors.pdfium_paths import COMPILED_PATH_READER
     from extractors.pdfium_text import COMPILED_READER
 
-    return ("pdfium's characters through the C loop (extractors/_textlayer.c)" if COMPILED_READER is not None else
-            "pdfium's characters from Python: the C loop extractors/_textlayer.c is not built (no C compiler?)")
+    if COMPILED_READER is not None and COMPILED_PATH_READER is not None:
+        return "pdfium's characters and paths through the C loops (extractors/_textlayer.c)"
+    return ("pdfium's characters and paths from Python: the C loops of extractors/_textlayer.c are not built "
+            "(no C compiler?)")
 
 
 def main(argv: list[str] | None = None) -> None:
