@@ -296,10 +296,9 @@ def _ligature_table() -> dict[int, str]:
 
 
 LIGATURE_TABLE = _ligature_table()
-# the code points str.isspace() calls blank (the last is U+3000): a blank ends a word
-SPACE_CODES = np.array([c for c in range(0x3001) if chr(c).isspace()], np.uint32)
-IS_SPACE = np.zeros(0x3002, bool)  # by code point; every code above U+3000 looks up the last entry (False)
-IS_SPACE[SPACE_CODES] = True
+# by code point, what str.isspace() calls blank (a blank ends a word); the last blank is U+3000, and every code
+# above it looks up the table's last entry (False)
+IS_SPACE = np.array([chr(c).isspace() for c in range(0x3002)], bool)
 
 
 def chars_to_line_order(chars: PageChars) -> tuple[np.ndarray, np.ndarray]:

@@ -32,7 +32,7 @@ from extractors.pdfium_loops import address, compiled_loop
 
 SUBSET_TAG = re.compile(r"^[A-Z]{6}\+")
 # pdfium reports a hyphen it takes for a line-end hyphenation as U+0002 (per character) or U+FFFE (in its text)
-PDFIUM_HYPHEN_CODES = np.array([0x02, 0xFFFE], np.uint32)
+PDFIUM_HYPHENS = (0x02, 0xFFFE)
 
 
 @dataclass(frozen=True)
@@ -339,7 +339,7 @@ def layer_to_chars(layer: CharLayer, fonts: PageFonts, height: float) -> PageCha
         return None
     char_kind = np.repeat(np.array(run_kind, np.int64), np.diff(np.append(layer.run_starts, len(layer.codes))))
     style, table, advance_scale, descent_offset, size = (np.array(column)[char_kind] for column in zip(*kind_list))
-    hyphen = (layer.codes == PDFIUM_HYPHEN_CODES[0]) | (layer.codes == PDFIUM_HYPHEN_CODES[1])
+    hyphen = (layer.codes == PDFIUM_HYPHENS[0]) | (layer.codes == PDFIUM_HYPHENS[1])
     codes = np.where(hyphen, ord("-"), layer.codes).astype(np.uint32)
     widths = char_widths(codes, table, table_list)
     if np.isnan(widths).any():

@@ -212,15 +212,17 @@ def stop_worker(worker: Worker, kill: bool = False) -> None:
 def receive(worker: Worker) -> tuple[Call | None, bool]:
     """What a child whose pipe became ready sent for its call, and whether the child is gone (it retired or died).
     The call is None when the child died after serving other calls: it must run again, in a fresh child."""
+    died = False
     try:
         outcome, gone = worker.conn.recv()
         worker.served += 1
     except (EOFError, OSError):
-        worker.process.join()
-        outcome, gone = None if worker.served else (False, exit_error(worker.process.exitcode)), True
+        outcome, gone, died = None, True, True
     if gone:
         worker.process.join()
         worker.conn.close()
+    if died and not worker.served:  # its first call killed it: that is the call's own outcome
+        outcome = (False, exit_error(worker.process.exitcode))
     return outcome, gone
 
 

@@ -130,10 +130,10 @@ def test_a_cmyk_fill_has_the_colour_a_viewer_shows(tmp_path: Path):
         assert [round(v * 255) for v in f.colour] == pytest.approx(list(pixel), abs=1)
 
 
-def test_a_form_xobject_sends_the_page_to_pdfplumber(tmp_path: Path):
+def form_pdf(path: Path) -> Path:
+    """A page whose only rectangle is painted inside a form XObject, and a line of text."""
     from reportlab.pdfgen.canvas import Canvas
 
-    path = tmp_path / "form.pdf"
     c = Canvas(str(path), invariant=1)
     c.beginForm("cell")
     c.rect(0, 0, 40, 30, stroke=0, fill=1)
@@ -142,6 +142,11 @@ def test_a_form_xobject_sends_the_page_to_pdfplumber(tmp_path: Path):
     c.drawString(72, 800, "Formulär")
     c.showPage()
     c.save()
+    return path
+
+
+def test_a_form_xobject_sends_the_page_to_pdfplumber(tmp_path: Path):
+    path = form_pdf(tmp_path / "form.pdf")
     pdf = pdfium.PdfDocument(str(path))
     try:
         assert page_shapes(pdf[0]) is None  # a form object: the page model cannot take it from pdfium
@@ -181,16 +186,7 @@ def test_the_c_loop_reads_the_paths_the_same_calls_from_python_read(source, tmp_
     if source == "shapes":
         path = shapes_pdf(tmp_path / "shapes.pdf")
     elif source == "form":
-        from reportlab.pdfgen.canvas import Canvas
-
-        path = tmp_path / "form.pdf"
-        c = Canvas(str(path), invariant=1)
-        c.beginForm("cell")
-        c.rect(0, 0, 40, 30, stroke=0, fill=1)
-        c.endForm()
-        c.doForm("cell")
-        c.showPage()
-        c.save()
+        path = form_pdf(tmp_path / "form.pdf")
     else:
         path = SAMPLES / "pdfs" / f"{source}.pdf"
     compiled, in_python = path_layers(path, True, monkeypatch), path_layers(path, False, monkeypatch)

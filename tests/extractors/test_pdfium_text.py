@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from extractors import pdfium_text
-from extractors.pages import SPACE_CODES, read_pages
+from extractors.pages import IS_SPACE, read_pages
 from extractors.pdfium_text import drift_within_runs, pdfium_font_name, read_char_layer
 from tests.conftest import SAMPLES, make_text_pdf
 
@@ -81,7 +81,8 @@ def test_drift_within_runs_is_the_loops_sum_bit_for_bit(items):
 
 
 def test_space_codes_are_what_python_calls_blank():
-    assert set(SPACE_CODES.tolist()) == {c for c in range(0x110000) if chr(c).isspace()}
+    assert set(np.flatnonzero(IS_SPACE).tolist()) == {c for c in range(0x110000) if chr(c).isspace()}
+    assert not IS_SPACE[-1]  # where every code above the table looks
 
 
 def test_a_page_without_text_reads_through_pdfium_as_no_words(tmp_path, monkeypatch):
