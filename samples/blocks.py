@@ -281,6 +281,16 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
         w.y += h
         closes = [(not carry[ci]) or last_in_span[ri][ci] for ci in range(n)]
         _row_rules(w, style, xs, top, w.y, closes)
+        cut = {ci: spans[ci] for ci in range(n) if carry[ci] and last_in_span[ri][ci] and spans[ci].queue}
+        if cut:  # a merged cell cut by the page foot in its last row: the rest opens the next page, nothing is lost
+            new_page()
+            top = w.y
+            for ci, sp in cut.items():
+                draw_cell_lines(ci, sp.queue, top + pad, ("cell_cont", table_id, sp.started_row, keys[ci]), level)
+            w.y += max(len(sp.queue) for sp in cut.values()) * leading + 2 * pad
+            _row_rules(w, style, xs, top, w.y, [True] * n)
+            for sp in cut.values():
+                sp.queue = []
     if pending_split:  # a split with no break after it (breaks not honoured): print it in place
         top = w.y
         for ci, lines in pending_split.items():
