@@ -329,26 +329,36 @@ def is_linking_s(token: str) -> bool:
 
 
 @lru_cache(maxsize=4096)
-def is_compound(token: str, depth: int = 0) -> bool:
-    """Is `token` a word or a compound of words (with the linking -s-): `informationssäkerhetsarbete`?"""
+def compound_parts(token: str, depth: int = 0) -> int | None:
+    """The fewest words `token` is made of (1: a word; a compound with the linking -s- counts its parts), or None
+    when it is no word and no compound of at most four: `verksamhetsplaneringen` -> 2."""
     low = token.lower()
     if is_word(low):
-        return True
+        return 1
     if depth >= 3:
-        return False
+        return None
+    best = None
     for i in range(4, len(low) - 2):
         head, tail = low[:i], low[i:]
-        if (is_word(head) or (head.endswith("s") and is_word(head[:-1]))) and is_compound(tail, depth + 1):
-            return True
-    return False
+        if is_word(head) or (head.endswith("s") and is_word(head[:-1])):
+            rest = compound_parts(tail, depth + 1)
+            if rest is not None and (best is None or rest + 1 < best):
+                best = rest + 1
+    return best
+
+
+def is_compound(token: str) -> bool:
+    """Is `token` a word or a compound of words (with the linking -s-): `informationssäkerhetsarbete`?"""
+    return compound_parts(token) is not None
 
 
 def wrapped_at_space(before: str, after: str) -> bool:
     """Was the break between `before` (a one-word line that fills its column) and `after` a wrap at a space
     rather than a cut inside one word? Read from the characters and words at the break: closing punctuation
     never starts a wrapped line, and digits on both sides are one number cut (`1` / `0` in a narrow Nr column); punctuation before the break, a capital or an opening bracket after it, or
-    a short function word after it say space; a break whose two halves make a word says cut; otherwise both
-    halves must be words (the first at least a compound, a compound second only after a plain word)."""
+    a short function word after it say space; a break whose two halves make a word, or a compound of fewer words
+    than the halves are together, says cut; otherwise both halves must be words (the first at least a compound, a
+    compound second only after a plain word)."""
     if re.match(r"[,.;:!?)\]]", after) or (before[-1:].isdigit() and after[:1].isdigit()):
         return False
     if re.search(r"[,.;:!?)\]]$", before) or re.match(r"[(\[\"'A-ZÅÄÖ0-9]", after):
@@ -362,8 +372,11 @@ def wrapped_at_space(before: str, after: str) -> bool:
         return True
     if is_word(a + b) or len(b) < 4 or (is_linking_s(a) and is_compound(b)):
         return False
-    if is_word(b):
-        return is_compound(a)
+    whole, left_parts, right_parts = compound_parts(a + b), compound_parts(a), compound_parts(b)
+    if whole is not None and left_parts is not None and right_parts is not None and whole < left_parts + right_parts:
+        return False  # one compound reads in fewer words than the two halves: `verksamhetsplane|ringen`
+    if is_word(b):  # a word after a word, a compound, or a form neither half nor the whole is known as
+        return left_parts is not None or whole is None  # (`Informationsklassning|uteblir`): a wrap
     return is_word(a) and is_compound(b)
 
 
