@@ -281,11 +281,35 @@ def _columns_by_right_edge(cells: list[TCell], tolerance: float) -> list[float]:
     return [e[len(e) // 2] for e in close_runs((c.x1 for c in cells), tolerance)]
 
 
+WRAPPED_UNITS = frozenset({"%"})  # what a narrow figure column wraps onto a line of its own ('72,5' / '%')
+
+
+def cells_by_column(cells: list[TCell], edges: list[float], into: list[TCell | None]) -> list[TCell | None]:
+    """`into` with each cell added to the figure column whose right edge is nearest its own (figures are
+    right-aligned); a cell that lands where another is already joins it after a space."""
+    out = list(into)
+    for c in cells:
+        k = min(range(len(edges)), key=lambda i: abs(edges[i] - c.x1))
+        out[k] = c if out[k] is None else TCell(f"{out[k].text} {c.text}", out[k].page, union_box([out[k].bbox, c.bbox]))
+    return out
+
+
+def continued_row(prev: TRow, label: TCell | None, units: list[TCell], edges: list[float]) -> TRow:
+    """The row above with a wrapped line added: the rest of its label ('Jobbtorg' / 'Skärholmen') and the units
+    its figures wrapped ('72,5' / '%')."""
+    merged = prev.label
+    if label is not None and prev.label is not None:
+        merged = TCell(join_prose_lines([prev.label.text, label.text]), prev.label.page,
+                       union_box([prev.label.bbox, label.bbox]))
+    parts = [c.bbox for c in ([label] if label is not None else []) + units]
+    return TRow(merged, cells_by_column(units, edges, prev.cells), prev.page, union_box([prev.bbox, *parts]))
+
+
 def chunk_to_grid(chunk: list[PlacedLine], heading: str = "") -> Grid | None:
     """Read a run of table lines as a grid: bold lines before the first data line are its header (a header
     repeated after a page break is skipped), the left-aligned first cells are labels when any of them is
-    text, figure columns come from the right edges of the figures, and a line holding only a label
-    continues the label of the row above (a wrapped 'Jobbtorg / Skärholmen')."""
+    text, figure columns come from the right edges of the figures, and a line holding only a label and units
+    continues the row above (a wrapped 'Jobbtorg / Skärholmen', a wrapped '72,5 / %')."""
     first_data = next((k for k, l in enumerate(chunk) if not l.bold), None)
     if first_data is None:
         return None
@@ -303,18 +327,11 @@ def chunk_to_grid(chunk: list[PlacedLine], heading: str = "") -> Grid | None:
     for line, cells in data:
         label = cells[0] if labelled and cells[0].x0 <= left + 2 else None
         figures = cells[1:] if label else cells
-        if label is not None and not figures and rows and rows[-1].label is not None:
-            prev = rows[-1]
-            merged = TCell(join_prose_lines([prev.label.text, label.text]), prev.label.page,
-                           union_box([prev.label.bbox, label.bbox]))
-            rows[-1] = TRow(merged, prev.cells, prev.page, union_box([prev.bbox, label.bbox]))
+        # a line of the label's rest and wrapped units only (a line without a label has units: cells are never empty)
+        if rows and all(c.text in WRAPPED_UNITS for c in figures) and (label is None or rows[-1].label is not None):
+            rows[-1] = continued_row(rows[-1], label, figures, edges)
             continue
-        by_col: list[TCell | None] = [None] * len(edges)
-        for c in figures:
-            k = min(range(len(edges)), key=lambda i: abs(edges[i] - c.x1))
-            by_col[k] = c if by_col[k] is None else TCell(f"{by_col[k].text} {c.text}", c.page,
-                                                            union_box([by_col[k].bbox, c.bbox]))
-        rows.append(TRow(label, by_col, line.page, line.line.bbox))
+        rows.append(TRow(label, cells_by_column(figures, edges, [None] * len(edges)), line.page, line.line.bbox))
     header_words = [w for l in header for w in sorted(l.line.words, key=lambda w: w.x0)]
     label_header = join_prose_lines([w.text for w in header_words if w.x0 < bounds[0] + 1]) if labelled else ""
     over = [[w for w in header_words if bounds[i] + 1 <= w.x0 <= bounds[i + 1] + 1] for i in range(len(edges))]

@@ -304,15 +304,26 @@ def _token_index(doc: Doc) -> list[int]:
 _MORE_OR_FEWER = frozenset({"fler", "färre"})
 
 
+def _is_other_number(text: str) -> bool:
+    """A token that starts a number but cannot be a year: '2115', '705', '12' (of '12 115')."""
+    return text[:1].isdigit() and not _YEAR.fullmatch(text)
+
+
 def _compared_count(doc: Doc, first: int, last: int) -> bool:
     """A 19xx/20xx number that the wording makes a count: compared as more or fewer ('2000 fler'), set against a
-    year ('2004 under 2021'), or given in brackets right after a year ('färre än 2021 (1980)')."""
+    year ('2004 under 2021'), given in brackets right after a year ('färre än 2021 (1980)'), or one end of
+    'från A till B' whose other end is a number that is no year ('från 2004 till 2115': two years would be a span)."""
     nxt = _next_lower(doc, last)
     if nxt in _MORE_OR_FEWER:
         return True
     if nxt == "under" and _YEAR.fullmatch(_next_lower(doc, last, 1)):
         return True
-    return (_prev_lower(doc, first) == "(" and nxt == ")" and first >= 2
+    prv = _prev_lower(doc, first)
+    if prv == "från" and nxt == "till" and _is_other_number(_next_lower(doc, last, 1)):
+        return True
+    if prv == "till" and first >= 3 and doc[first - 3].lower_ == "från" and _is_other_number(doc[first - 2].lower_):
+        return True
+    return (prv == "(" and nxt == ")" and first >= 2
             and bool(_YEAR.fullmatch(doc[first - 2].lower_)))
 
 

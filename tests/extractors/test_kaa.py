@@ -15,7 +15,7 @@ from decimal import Decimal
 
 import pytest
 
-from extractors.kaa import (SECTION, Grid, TCell, TextFact, TRow, columns_table, content_lines, extract_kaa,
+from extractors.kaa import (SECTION, Grid, TCell, TextFact, TRow, columns_table, content_lines, continued_row, extract_kaa,
                             fact_rejection, line_kind, body_size, locating_print, outreach_table, prose_facts,
                             resolved_grid, section_grids)
 from parsers.facts import Fact
@@ -87,11 +87,10 @@ def test_variants_at_least_99_percent_and_no_wrong_number(variant_corpus):
     score = combine(scores)[ENTITY]
     print(f"\nkaa_stats on variants: {score.matched_rows}/{score.truth_rows} rows, precision {score.precision:.1%}, "
           f"fields {score.field_accuracy:.1%}")
-    assert score.truth_rows == 2330 and score.precision == 1.0
-    assert score.field_accuracy >= 0.99
+    # measured on seeds 1-10: every row and field exact (a scaled "från 2004 till 2115" is two counts, not a year)
+    assert (score.truth_rows, score.extracted_rows, score.matched_rows) == (2330, 2330, 2330)
+    assert score.mismatches == [], score.mismatches[:10]
     assert not wrong_numbers(score, {"value", "year"}), wrong_numbers(score)[:10]
-    misaligned = wrong_numbers(score, {"page"})
-    assert len(misaligned) <= 3 and all(m["key"][0] == "text" for m in misaligned)
 
 
 # ----- tables decided by content --------------------------------------------------------------------------
@@ -152,6 +151,18 @@ def test_outreach_rows_years_and_genders_by_content_in_any_order():
     assert _outreach(swapped) == printed
     rows_swapped = [BLOCK_2022[1], BLOCK_2022[0], BLOCK_2022[2]] + BLOCK_2021  # only the prose names 'nådda'
     assert outreach_table(_grid(rows_swapped), OUTREACH_FACTS, []).problems  # blocks disagree: not guessed
+
+
+def test_a_wrapped_line_continues_the_row_above_label_and_units():
+    # layout variant 17: a narrow column wraps 'Jobbtorg / Skärholmen' and '72,5 / %' onto one more line
+    edges = [90.0, 190.0]
+    prev = TRow(TCell("Jobbtorg", 1, (0, 10, 40, 18)), [TCell("628", 1, (70, 10, 90, 18)),
+                                                          TCell("72,5", 1, (170, 10, 190, 18))], 1, (0, 10, 190, 18))
+    row = continued_row(prev, TCell("Skärholmen", 1, (0, 20, 45, 28)), [TCell("%", 1, (184, 20, 190, 28))], edges)
+    assert row.label.text == "Jobbtorg Skärholmen" and [c.text for c in row.cells] == ["628", "72,5 %"]
+    assert row.cells[1].bbox == (170, 10, 190, 28) and row.bbox == (0, 10, 190, 28)
+    unlabelled = continued_row(row, None, [TCell("%", 1, (85, 30, 90, 38))], edges)  # a last line of units only
+    assert unlabelled.label.text == "Jobbtorg Skärholmen" and unlabelled.cells[0].text == "628 %"
 
 
 def test_outreach_without_prose_totals_is_a_problem():

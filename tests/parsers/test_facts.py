@@ -499,6 +499,17 @@ def test_a_count_that_looks_like_a_year_is_a_count_when_set_against_a_year(text,
     assert want in facts
 
 
+def test_a_from_to_pair_with_one_end_no_year_is_two_counts():
+    # layout variant 3 scales "från 668 till 705" by 3: "från 2004 till 2115" (2115 is no year, so 2004 is none)
+    for text, want in [("Gruppen nyinskrivna ökade också från 2004 till 2115.", ["2004", "2115"]),
+                       ("Gruppen nyinskrivna ökade också från 668 till 2004.", ["668", "2004"])]:
+        facts = extract_facts(text, default_year=2022).facts
+        assert [(f.metric, f.printed, f.year, f.comparison) for f in facts] == [
+            ("nyinskrivna", want[0], 2021, "from"), ("nyinskrivna", want[1], 2022, "to")]
+    # two years are a span of years, not figures
+    assert extract_facts("Gruppen nyinskrivna ökade från 1980 till 2004.", default_year=2022).facts == []
+
+
 def test_years_stay_years_next_to_brackets_and_under():
     for text in ("Sedan 2019 har antalet ökat, se rapporten (2021).", "Arbetet startade 2019 under 2020 års plan."):
         assert extract_facts(text, default_year=2022).facts == []
