@@ -538,13 +538,17 @@ def cut_mid_word(prev: Line, nxt: Line, text_right: float) -> bool:
     return len(nxt.words) == 1 or joined in swedish_lexicon()
 
 
+CLOSING_PUNCTUATION = re.compile(r"[,.;:!?)\]]")
+
+
 def join_line(text: str, prev: Line | None, nxt: Line, text_right: float) -> str:
     """Append a line to a cell's text: a word cut at the column edge is mended, a hyphen at the end of a
-    word joins (or keeps a space before 'och', 'eller', …), otherwise one space."""
+    word joins (or keeps a space before 'och', 'eller', …), closing punctuation that a narrow column wrapped
+    onto the next line ('delegationsordning' / ', lagar') joins without a space, otherwise one space."""
     line = normalise_spaces(nxt.text)
     if not text:
         return line
-    if prev is not None and cut_mid_word(prev, nxt, text_right):
+    if (prev is not None and cut_mid_word(prev, nxt, text_right)) or CLOSING_PUNCTUATION.match(line):
         return text + line
     if re.search(r"\w-$", text):
         return join_wrapped(text, line)

@@ -48,7 +48,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from decimal import Decimal
 from statistics import median
 from typing import Callable, Iterable, Sequence
@@ -166,6 +166,7 @@ class Row:
     lines: list[PrintLine] = field(default_factory=list)
     label_words: list[list[Word]] = field(default_factory=list)  # per printed line
     account_words: list[Word] = field(default_factory=list)
+    account_cut: bool = False  # a word runs from the account column into the name: the account is unread
     cells: dict[int, list[Cell]] = field(default_factory=dict)  # column index -> fragments, line by line
     strays: list[Word] = field(default_factory=list)  # words in the figure area on no column edge
     columns: list[Column] = field(default_factory=list)  # the columns of the row's segment
@@ -546,6 +547,40 @@ def name_column_left(lines: Iterable[Sequence[Word]]) -> float | None:
     return float(x) if n >= 3 else None
 
 
+LEADING_DIGITS = re.compile(r"(\d+)(\D.*)")
+DIGIT_EM = (0.45, 0.65)  # a digit's advance in em: 0.5 (Times), 0.556 (Helvetica, Arial), up to ~0.64 elsewhere
+
+
+def split_account_words(label: Sequence[Word], name_left: float) -> tuple[list[Word], list[Word], bool]:
+    """A label line's words in an account-number column cut at `name_left` (where names start): the account's
+    words (left of it), the name's, and whether a word straddles the edge so that its account digits cannot be
+    told from the name's (the account is then unread, never guessed).
+
+    A narrow account column sets its digits so close to the name that the two print as one word ('1Pågående', the
+    rest of 1171 stacked on the lines below). Such a word is cut after its leading digit when that one digit is
+    all the width left of the name column holds (the digit's box ends there, the name's starts there). Anything
+    else is unread: '625%' (the account's 6 and the name's 25%) leaves room for one digit, not three; and two or
+    more digits are never cut, since the widths of n and n + 1 digits overlap across fonts."""
+    account: list[Word] = []
+    name: list[Word] = []
+    straddles = False
+    for w in label:
+        glued = LEADING_DIGITS.fullmatch(w.text) if w.x0 < name_left - 1.0 and name_left < w.x1 else None
+        if glued:
+            digits, em, room = glued.group(1), w.size or (w.bottom - w.top), name_left - w.x0
+            if len(digits) == 1 and DIGIT_EM[0] * em <= room <= DIGIT_EM[1] * em + 1.0:
+                account.append(replace(w, text=digits, x1=name_left - 1.0))
+                name.append(replace(w, text=glued.group(2), x0=name_left))
+                continue
+            straddles = True
+            name.append(w)
+        elif w.x1 <= name_left:  # wholly left of the names (a stacked digit ends at most at the edge)
+            account.append(w)
+        else:
+            name.append(w)
+    return account, name, straddles
+
+
 def segment_columns(sheet: Sheet, size: float, section: str, problems: list[Problem]) -> None:
     """Give every segment its columns: from its own header and figures, or those of the segment before it."""
     columns: list[Column] = []
@@ -613,8 +648,9 @@ def lines_to_rows(sheet: Sheet, assigned: Sequence[AssignedLine], label_limit: f
         label = [w for w in rest if w.x1 <= limit]
         row.strays.extend(w for w in rest if w.x1 > limit)
         if name_left is not None:
-            row.account_words.extend(w for w in label if w.x1 < name_left - 1.0)
-            label = [w for w in label if w.x1 >= name_left - 1.0]
+            account, label, straddles = split_account_words(label, name_left)
+            row.account_words.extend(account)
+            row.account_cut = row.account_cut or straddles
         row.label_words.append(label)
         for i, cell in cells.items():
             row.cells.setdefault(i, []).append(cell)
@@ -1044,7 +1080,11 @@ def account_records(table: SheetTable, statement: str, section: str, problems: l
     for row, label, box, page in rows:
         account = row.account or None
         acct_prov = Provenance(row.page, union_box([w.bbox for w in row.account_words]), account) if account else None
-        if account is not None and not ACCOUNT.match(account):
+        if row.account_cut:
+            problems.append(Problem(row.page, section, f"account number not read: its digits run into the name "
+                                                       f"{label!r}"))
+            account, acct_prov = None, None
+        elif account is not None and not ACCOUNT.match(account):
             problems.append(Problem(row.page, section, f"account number not read: {account!r}"))
             account, acct_prov = None, None
         if account is None and not label:

@@ -9,12 +9,13 @@ import pytest
 from extractors.classify import classify_document, segment_pages
 from extractors.controls import (
     extract_control_plan,
+    join_line,
     extract_followups,
     link_controls_to_risks,
     link_followups_to_controls,
     performed_from_text,
 )
-from extractors.pages import Page, Word
+from extractors.pages import Line, Page, Word
 from pipeline.evaluate import NUMERIC, combine, evaluate_document
 from pipeline.extract import SectionContext
 from pipeline.records import Assessment, ControlRow, FollowupRow, Provenance, RiskRow
@@ -312,3 +313,13 @@ def test_a_row_without_its_rule_is_reported_not_dropped(sample_corpus):
     result = extract_control_plan(plan[:-1] + [stripped], ctx)
     assert len([r for r in result.records if r.ENTITY == "controls"]) == 16
     assert any("outside the table rows not read" in p.message for p in result.problems)
+
+
+def test_closing_punctuation_wrapped_onto_the_next_line_joins_without_a_space():
+    # layout variant 17: a narrow column wraps 'delegationsordning' / ', lagar, anvisningar'
+    first = Line((Word("delegationsordning", 300, 100, 360, 108),))
+    second = Line((Word(",", 300, 110, 302, 118), Word("lagar,", 305, 110, 325, 118)))
+    assert join_line("i enlighet med delegationsordning", first, second, 400) == \
+        "i enlighet med delegationsordning, lagar,"
+    third = Line((Word("anvisningar", 300, 120, 340, 128),))
+    assert join_line("lagar,", second, third, 400) == "lagar, anvisningar"

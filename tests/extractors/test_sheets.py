@@ -14,7 +14,7 @@ from extractors.pages import Page, Word
 from extractors.sheets import (ControlSum, FixedAssetFigure, WorkingCapitalFigure, budget_column_keys,
                                continuation_gap, extract_accounts, extract_budget_sheets, extract_control_sums,
                                extract_reconciliations, join_label_lines, reconciliation_column_keys, repair_years,
-                               statement_column_keys, words_to_cells)
+                               split_account_words, statement_column_keys, words_to_cells)
 from pipeline.evaluate import combine, evaluate_document
 from pipeline.extract import SectionContext
 from tests.conftest import extract_corpus
@@ -313,3 +313,24 @@ def test_variants_reconciliations_and_control_sums(variant_corpus):
     exact = sum((want_all & got_all).values())
     assert sum(want_all.values()) == 10 * (160 + 17 + 87)
     assert exact == sum(want_all.values()) == sum(got_all.values())
+
+
+def test_account_digits_glued_to_the_name_are_cut_at_the_name_column_only_when_they_fit_there():
+    # layout variant 19: a narrow account column prints 1171 as '1Pågående' and the digits 1, 7, 1 stacked below
+    size, name_left = 8.5, 93.2
+    glued = Word("1Pågående", 87.5, 165.4, 130.0, 173.9, "Sans", size)
+    name = Word("ny-", 132.3, 165.4, 144.1, 173.9, "Sans", size)
+    account, label, straddles = split_account_words([glued, name], name_left)
+    assert [w.text for w in account] == ["1"] and [w.text for w in label] == ["Pågående", "ny-"] and not straddles
+    assert account[0].x1 == name_left - 1.0 and label[0].x0 == name_left
+    stacked = Word("7", 87.5, 182.0, 92.2, 190.5, "Sans", size)
+    assert split_account_words([stacked], name_left) == ([stacked], [], False)
+    # the account's 6 and the name's '25%' as one word: three digits do not fit where one does -> unread
+    straddling = Word("625%", 87.5, 262.5, 109.7, 271.0, "Sans", size)
+    assert split_account_words([straddling], name_left) == ([], [straddling], True)
+    # two glued digits are not cut (two and three digits' widths overlap across fonts): unread
+    two = Word("11Pågående", 83.0, 165.4, 130.0, 173.9, "Sans", size)
+    assert split_account_words([two], name_left) == ([], [two], True)
+    # a name that starts with figures, wholly in the name column, stays whole
+    whole = Word("25%", name_left, 262.5, 109.7, 271.0, "Sans", size)
+    assert split_account_words([whole], name_left) == ([], [whole], False)
