@@ -399,16 +399,20 @@ def plan_run(inputs: list[InputDoc], warehouse_path: Path | str, code_version: s
 
 
 def import_load_modules() -> None:
-    """Import what loading a run needs (the review queue, the checks, and pandas, which DuckDB imports the first time
-    it reads a Python object such as the load's Arrow batches): done while the fork server starts, on the core it
-    leaves idle, instead of later in the load, which runs alone under the writer lock. The prose parser is not
-    among them: extraction stores how each prose figure relates to its year, so the checks need not read
-    sentences again (only rows from before schema version 5 are, and then the parser is loaded for them)."""
+    """Import what loading a run needs (the review queue, the checks, the section extractors, whose modules define
+    record classes the checks look up, and pandas, which DuckDB imports the first time it reads a Python object
+    such as the load's Arrow batches): done while the fork server starts, on the core it leaves idle, instead of
+    later in the load, which runs alone under the writer lock. The prose parser is not among them: extraction
+    stores how each prose figure relates to its year, so the checks need not read sentences again (only rows from
+    before schema version 5 are, and then the parser is loaded for them)."""
     import pandas  # noqa: F401
 
     import pipeline.checks.store  # noqa: F401
     import pipeline.review.store  # noqa: F401
     import warehouse.snapshot  # noqa: F401
+    from pipeline.extract import import_extractors
+
+    import_extractors()
 
 
 # ----- extract --------------------------------------------------------------------------------------------
