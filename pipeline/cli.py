@@ -74,9 +74,21 @@ def cmd_eval(args: argparse.Namespace) -> int:
         print(format_check_score(evaluate_checks(range(1, args.checks + 1))))
         return 0
 
-    from pipeline.evaluate import combine, evaluate_document, format_report, report_json
+    from pipeline.evaluate import (combine, evaluate_document, evaluate_variants, format_report, report_json,
+                                   seeds_from_text)
     from pipeline.extract import extract_document, link_documents
     from pipeline.ingest import discover_pdfs
+
+    entities = args.tables.split(",") if args.tables else None
+    if args.variants:
+        try:
+            seeds = seeds_from_text(args.variants)
+        except ValueError as exc:
+            print(f"muni eval: --variants: {exc}", file=sys.stderr)
+            return 2
+        scores = evaluate_variants(seeds, entities)
+        print(report_json(scores) if args.json else format_report(scores, args.mismatches))
+        return 0
 
     truths = {}
     for path in sorted(Path(args.truth).glob("*.json")):
@@ -92,7 +104,6 @@ def cmd_eval(args: argparse.Namespace) -> int:
         docs.append(doc)
         pairs.append((doc, truth))
     link_documents(docs)
-    entities = args.tables.split(",") if args.tables else None
     scores = combine(evaluate_document(d.records, t, d.path.name, entities) for d, t in pairs)
     print(report_json(scores) if args.json else format_report(scores, args.mismatches))
     return 0
@@ -160,6 +171,9 @@ def build_parser() -> argparse.ArgumentParser:
     e.add_argument("--mismatches", type=int, default=10, help="mismatches shown per table")
     e.add_argument("--checks", type=int, default=0, metavar="N",
                    help="instead: measure the checks on N layout variants with planted errors (recall, precision)")
+    e.add_argument("--variants", metavar="SEEDS",
+                   help="instead: render these layout variants with their truth and measure extraction on them "
+                        "('1-10': the tests' seeds; '11-20': held out)")
     e.set_defaults(func=cmd_eval)
     from pipeline.report.commands import add_commands as add_report_commands
     add_report_commands(sub, DEFAULT_WAREHOUSE)  # check, report

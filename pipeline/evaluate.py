@@ -205,6 +205,40 @@ def evaluate_document(records: Iterable[Record], truth: dict, doc: str = "",
     return {e: score_table(e, truth["tables"].get(e, []), got.get(e, []), doc) for e in wanted}
 
 
+def seeds_from_text(text: str) -> list[int]:
+    """Layout-variant seeds as written on the command line: '11-20', '1,3,5' or both ('1-3,7'), in order, once each."""
+    out: list[int] = []
+    for part in filter(None, (p.strip() for p in text.split(","))):
+        first, _, last = part.partition("-")
+        if not first.isdigit() or (last and not last.isdigit()):
+            raise ValueError(f"not a seed or a range of seeds: {part!r}")
+        out.extend(range(int(first), int(last or first) + 1))
+    return list(dict.fromkeys(out))
+
+
+def evaluate_variants(seeds: Iterable[int], entities: Iterable[str] | None = None) -> dict[str, TableScore]:
+    """Render the layout variants of `seeds` (samples.variants) with their truth into a temporary folder, extract
+    each document, link each seed's VP and VB, and score the extraction against the truth. Seeds the tests do not
+    use (11 and up) are a held-out measure: layouts nothing was tuned on."""
+    import tempfile
+    from pathlib import Path
+
+    from pipeline.extract import extract_document, link_documents
+    from samples.truth import build_truths
+    from samples.variants import make_variant, render_variant
+
+    scores = []
+    wanted = list(entities) if entities else None
+    with tempfile.TemporaryDirectory(prefix="muni-variants-") as tmp:
+        for seed in seeds:
+            rendered = render_variant(make_variant(seed), Path(tmp) / f"v{seed}")
+            truths = build_truths(rendered)
+            docs = [(extract_document(d.path), truths[d.key]) for d in rendered]
+            link_documents([doc for doc, _ in docs])
+            scores.extend(evaluate_document(doc.records, truth, doc.path.name, wanted) for doc, truth in docs)
+    return combine(scores)
+
+
 def combine(scores: Iterable[dict[str, TableScore]]) -> dict[str, TableScore]:
     out: dict[str, TableScore] = {}
     for per_doc in scores:
