@@ -15,7 +15,9 @@ an account-number column before it), figures with no-break-space digit groups, a
    (`column_key`, mapping below). A figure on no known edge, or text in the figure area, is a Problem and
    is never moved to a neighbour column.
 4. `lines_to_rows`: a line closer to the line above than the row pitch continues that row (a wrapped label,
-   account number or figure: wrapped cell lines are set without the cell padding). A figure row without a
+   account number or figure: wrapped cell lines are set without the cell padding). An account number stacked a
+   few digits per line whose first digits touch the name ('1Pågående') is cut as the stacked lines show, or
+   left unread (`split_account_words`, `cut_glued_words`). A figure row without a
    label takes the label printed alone on the row just above it (the group rows "printed without a label":
    "Summa Tillgångar", "Verksamhetens intäkter (-)", "Summa konto"); an unlabeled row below a figure row keeps
    the label "". A sub-row's parent is the nearest less indented figure row above it, or below it where the
@@ -166,7 +168,8 @@ class Row:
     lines: list[PrintLine] = field(default_factory=list)
     label_words: list[list[Word]] = field(default_factory=list)  # per printed line
     account_words: list[Word] = field(default_factory=list)
-    account_cut: bool = False  # a word runs from the account column into the name: the account is unread
+    glued_words: list[Word] = field(default_factory=list)  # account digits printed as one word with the name
+    account_cut: bool = False  # a glued word that could not be cut: the account is unread
     cells: dict[int, list[Cell]] = field(default_factory=dict)  # column index -> fragments, line by line
     strays: list[Word] = field(default_factory=list)  # words in the figure area on no column edge
     columns: list[Column] = field(default_factory=list)  # the columns of the row's segment
@@ -548,37 +551,57 @@ def name_column_left(lines: Iterable[Sequence[Word]]) -> float | None:
 
 
 LEADING_DIGITS = re.compile(r"(\d+)(\D.*)")
-DIGIT_EM = (0.45, 0.65)  # a digit's advance in em: 0.5 (Times), 0.556 (Helvetica, Arial), up to ~0.64 elsewhere
 
 
-def split_account_words(label: Sequence[Word], name_left: float) -> tuple[list[Word], list[Word], bool]:
+def split_account_words(label: Sequence[Word], name_left: float) -> tuple[list[Word], list[Word], list[Word]]:
     """A label line's words in an account-number column cut at `name_left` (where names start): the account's
-    words (left of it), the name's, and whether a word straddles the edge so that its account digits cannot be
-    told from the name's (the account is then unread, never guessed).
+    words, the name's, and the words that start in the account column with digits and run on into the name.
 
-    A narrow account column sets its digits so close to the name that the two print as one word ('1Pågående', the
-    rest of 1171 stacked on the lines below). Such a word is cut after its leading digit when that one digit is
-    all the width left of the name column holds (the digit's box ends there, the name's starts there). Anything
-    else is unread: '625%' (the account's 6 and the name's 25%) leaves room for one digit, not three; and two or
-    more digits are never cut, since the widths of n and n + 1 digits overlap across fonts."""
+    A narrow account column stacks an account number one or a few digits per line and sets the first digits so
+    close to the name that the two print as one word ('1Pågående', then 1, 7, 1 below). Those glued words are
+    returned apart (and left in the name for now): `cut_glued_words` cuts them once the row's other lines show
+    how many digits the column holds. A word of digits only that starts in the account column is an account
+    digit even where it reaches past `name_left` (indented names may start further right than the edge the
+    group rows give)."""
     account: list[Word] = []
     name: list[Word] = []
-    straddles = False
+    glued: list[Word] = []
     for w in label:
-        glued = LEADING_DIGITS.fullmatch(w.text) if w.x0 < name_left - 1.0 and name_left < w.x1 else None
-        if glued:
-            digits, em, room = glued.group(1), w.size or (w.bottom - w.top), name_left - w.x0
-            if len(digits) == 1 and DIGIT_EM[0] * em <= room <= DIGIT_EM[1] * em + 1.0:
-                account.append(replace(w, text=digits, x1=name_left - 1.0))
-                name.append(replace(w, text=glued.group(2), x0=name_left))
-                continue
-            straddles = True
+        starts_left = w.x0 < name_left - 1.0
+        if starts_left and w.text.isdigit():
+            account.append(w)
+        elif starts_left and name_left < w.x1 and LEADING_DIGITS.fullmatch(w.text):
+            glued.append(w)
             name.append(w)
-        elif w.x1 <= name_left:  # wholly left of the names (a stacked digit ends at most at the edge)
+        elif w.x1 <= name_left:  # wholly left of the names
             account.append(w)
         else:
             name.append(w)
-    return account, name, straddles
+    return account, name, glued
+
+
+def cut_glued_words(account: Sequence[Word], label_lines: Sequence[Sequence[Word]], glued: Sequence[Word]
+                    ) -> tuple[list[Word], list[list[Word]], bool]:
+    """A row's account words and label lines with each glued word (split_account_words) cut after the digits the
+    account column holds per line, and whether every glued word could be cut. The column's width in digits is
+    read from the row's stacked account words that start where the glued word starts: all k digits long, so the
+    glued word's first k characters are the account's and its box is theirs (x1 of the stacked digits). Without
+    such lines, or when they disagree, the word is not cut and the account is unread: '625%' is the account's 6
+    and the name's 25% only because the lines below hold one digit each."""
+    account_out, lines_out, cut_all = list(account), [list(line) for line in label_lines], True
+    for g in glued:
+        stacked = [w for w in account if w.text.isdigit() and abs(w.x0 - g.x0) <= 0.5]
+        widths = {len(w.text) for w in stacked}
+        k = widths.pop() if len(widths) == 1 else 0
+        digits = LEADING_DIGITS.fullmatch(g.text)
+        if not k or digits is None or len(digits.group(1)) < k:
+            cut_all = False
+            continue
+        edge = median(w.x1 for w in stacked)
+        account_out.append(replace(g, text=g.text[:k], x1=edge))
+        lines_out = [[replace(w, text=w.text[k:], x0=edge) if w is g else w for w in line] for line in lines_out]
+    account_out.sort(key=lambda w: (w.top, w.x0))  # the digits in reading order: the glued ones come first
+    return account_out, lines_out, cut_all
 
 
 def segment_columns(sheet: Sheet, size: float, section: str, problems: list[Problem]) -> None:
@@ -648,13 +671,18 @@ def lines_to_rows(sheet: Sheet, assigned: Sequence[AssignedLine], label_limit: f
         label = [w for w in rest if w.x1 <= limit]
         row.strays.extend(w for w in rest if w.x1 > limit)
         if name_left is not None:
-            account, label, straddles = split_account_words(label, name_left)
+            account, label, glued = split_account_words(label, name_left)
             row.account_words.extend(account)
-            row.account_cut = row.account_cut or straddles
+            row.glued_words.extend(glued)
         row.label_words.append(label)
         for i, cell in cells.items():
             row.cells.setdefault(i, []).append(cell)
         prev = (seg, ln)
+    for row in rows:
+        if row.glued_words:
+            row.account_words, row.label_words, cut = cut_glued_words(row.account_words, row.label_words,
+                                                                      row.glued_words)
+            row.account_cut = not cut
     return rows
 
 

@@ -164,13 +164,20 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
         if repeat:
             draw_header()
 
+    def indent_of(ci: int, level: int) -> float:
+        """A sheet's first column indents its sub-rows 7 pt a level, but never so far that a character no longer
+        fits in the cell (a narrow column would otherwise print its text over the next column's)."""
+        if not (sheet and ci == 0):
+            return 0.0
+        return min(level * 7.0, max(0.0, widths[ci] - 2 * pad - w.canvas.stringWidth("0", font, size)))
+
     def draw_cell_lines(ci: int, lines: list[str], top: float, key: tuple, level: int = 0) -> None:
         bbox = None
         for li, line in enumerate(lines):
             if not line:
                 continue
             al = align_for(ci, line)
-            indent = level * 7 if (sheet and ci == 0) else 0
+            indent = indent_of(ci, level)
             x = xs[ci + 1] - pad if al == "right" else xs[ci] + pad + indent
             b = w._text(x, top + li * leading, fmt(line), font,
                         size, align=al)
@@ -221,7 +228,7 @@ def draw_table(w: Writer, table: dict, doc_table_key: str) -> None:
                     parts_first = w.wrap(" ".join(x for x in v if x), font, size, widths[ci] - 2 * pad)
                     parts_rest = []
             else:
-                parts_first = w.wrap(v, font, size, widths[ci] - 2 * pad - (level * 7 if sheet and ci == 0 else 0)) if v else []
+                parts_first = w.wrap(v, font, size, widths[ci] - 2 * pad - indent_of(ci, level)) if v else []
                 parts_rest = []
             if carry[ci]:
                 spans[ci] = _Span(queue=list(parts_first), after_break=parts_rest, started_row=ri)

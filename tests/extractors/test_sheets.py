@@ -12,9 +12,10 @@ from decimal import Decimal
 from extractors.classify import DocumentInfo, SectionSpan
 from extractors.pages import Page, Word
 from extractors.sheets import (ControlSum, FixedAssetFigure, WorkingCapitalFigure, budget_column_keys,
-                               continuation_gap, extract_accounts, extract_budget_sheets, extract_control_sums,
-                               extract_reconciliations, join_label_lines, reconciliation_column_keys, repair_years,
-                               split_account_words, statement_column_keys, words_to_cells)
+                               continuation_gap, cut_glued_words, extract_accounts, extract_budget_sheets,
+                               extract_control_sums, extract_reconciliations, join_label_lines,
+                               reconciliation_column_keys, repair_years, split_account_words, statement_column_keys,
+                               words_to_cells)
 from pipeline.evaluate import combine, evaluate_document
 from pipeline.extract import SectionContext
 from tests.conftest import extract_corpus
@@ -315,22 +316,26 @@ def test_variants_reconciliations_and_control_sums(variant_corpus):
     assert exact == sum(want_all.values()) == sum(got_all.values())
 
 
-def test_account_digits_glued_to_the_name_are_cut_at_the_name_column_only_when_they_fit_there():
-    # layout variant 19: a narrow account column prints 1171 as '1Pågående' and the digits 1, 7, 1 stacked below
+def test_account_digits_glued_to_the_name_are_cut_as_the_stacked_digits_below_show():
+    # a narrow account column prints 1171 as '1Pågående' (the digit touching the name) and 1, 7, 1 stacked below
     size, name_left = 8.5, 93.2
     glued = Word("1Pågående", 87.5, 165.4, 130.0, 173.9, "Sans", size)
     name = Word("ny-", 132.3, 165.4, 144.1, 173.9, "Sans", size)
-    account, label, straddles = split_account_words([glued, name], name_left)
-    assert [w.text for w in account] == ["1"] and [w.text for w in label] == ["Pågående", "ny-"] and not straddles
-    assert account[0].x1 == name_left - 1.0 and label[0].x0 == name_left
-    stacked = Word("7", 87.5, 182.0, 92.2, 190.5, "Sans", size)
-    assert split_account_words([stacked], name_left) == ([stacked], [], False)
-    # the account's 6 and the name's '25%' as one word: three digits do not fit where one does -> unread
-    straddling = Word("625%", 87.5, 262.5, 109.7, 271.0, "Sans", size)
-    assert split_account_words([straddling], name_left) == ([], [straddling], True)
-    # two glued digits are not cut (two and three digits' widths overlap across fonts): unread
-    two = Word("11Pågående", 83.0, 165.4, 130.0, 173.9, "Sans", size)
-    assert split_account_words([two], name_left) == ([], [two], True)
+    account, label, found = split_account_words([glued, name], name_left)
+    assert account == [] and label == [glued, name] and found == [glued]
+    stacked = [Word(d, 87.5, top, 92.2, top + 8.5, "Sans", size) for d, top in (("1", 173.7), ("7", 182.0), ("1", 190.3))]
+    # a digit that starts in the account column is the account's even where it reaches past the names' edge
+    assert split_account_words([stacked[0]], 90.0) == ([stacked[0]], [], [])
+    digits, lines, cut = cut_glued_words(stacked, [label, [], [], []], found)
+    assert cut and "".join(w.text for w in digits) == "1171" and [w.text for w in lines[0]] == ["Pågående", "ny-"]
+    assert digits[0].bbox == (87.5, 165.4, 92.2, 173.9) and lines[0][0].x0 == 92.2
+    # the account's 6 and the name's '25%' as one word: the lines below hold one digit each, so it is 6 | 25%
+    six = Word("625%", 87.5, 262.5, 109.7, 271.0, "Sans", size)
+    ones = [Word("1", 87.5, 270.8, 92.2, 279.3, "Sans", size), Word("1", 87.5, 279.1, 92.2, 287.6, "Sans", size)]
+    digits, lines, cut = cut_glued_words(ones, [[six], [], []], [six])
+    assert cut and [w.text for w in digits] == ["6", "1", "1"] and lines[0][0].text == "25%"
+    # no stacked digits to say how many digits the column holds: not cut, the account is unread
+    assert cut_glued_words([], [[six]], [six]) == ([], [[six]], False)
     # a name that starts with figures, wholly in the name column, stays whole
     whole = Word("25%", name_left, 262.5, 109.7, 271.0, "Sans", size)
-    assert split_account_words([whole], name_left) == ([], [whole], False)
+    assert split_account_words([whole], name_left) == ([], [whole], [])

@@ -116,6 +116,31 @@ def test_every_word_of_every_table_cell_is_drawn(variants):
     assert checked > 5000
 
 
+def contains(a, b) -> bool:
+    return a[0] <= b[0] + 0.1 and b[2] <= a[2] + 0.1
+
+
+def overprinted(rendered) -> list[tuple]:
+    """Pairs of placements printed over each other: on one page and line (same top), the second starting before
+    the first ends (a placement inside another is the same print recorded twice: a record's line and its value)."""
+    lines: dict[tuple, list] = {}
+    for p in rendered.placements:
+        lines.setdefault((p.page, round(p.bbox[1], 1)), []).append(p)
+    out = []
+    for placed in lines.values():
+        placed.sort(key=lambda p: p.bbox[0])
+        out += [(a.key, a.text, b.key, b.text) for a, b in zip(placed, placed[1:])
+                if b.bbox[0] < a.bbox[2] - 0.1 and not contains(a.bbox, b.bbox) and not contains(b.bbox, a.bbox)]
+    return out
+
+
+def test_no_text_is_drawn_over_other_text(variants, tmp_path):
+    # seed 20 once indented a narrow account column's digits into the names ('1' printed over 'P' of 'Pågående')
+    seed20 = [d for d in render_variant(make_variant(20), tmp_path) if d.meta["doc_type"] == "VB"]
+    for d in [d for _, _, r in variants.values() for d in r] + seed20:
+        assert overprinted(d) == [], (d.path.name, overprinted(d)[:5])
+
+
 def test_variants_change_layout(variants):
     pages = {seed: tuple(d.page_count for d in r) for seed, (_, _, r) in variants.items()}
     assert len(set(pages.values())) >= 5
