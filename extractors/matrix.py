@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from dataclasses import dataclass
+from statistics import median
 
 from extractors.pages import Box, Fill, Page, Word, union_box, words_to_lines
 from parsers import ParseError, normalise_spaces, parse_number
@@ -77,14 +78,27 @@ def cluster(values: list[float], tol: float = TOL) -> list[float]:
     return out
 
 
+def fills_by_size(fills: list[Fill], tol: float = TOL) -> list[list[Fill]]:
+    """Fills grouped by size (width and height each within `tol` of the group's first), the largest group first.
+    Not by rounded size: cells 46.5 pt high come out of a PDF as 46.4999 and 46.5001, which round apart."""
+    groups: list[list[Fill]] = []
+    for f in sorted(fills, key=lambda f: (f.x1 - f.x0, f.bottom - f.top)):
+        home = next((g for g in groups if abs((g[0].x1 - g[0].x0) - (f.x1 - f.x0)) <= tol
+                     and abs((g[0].bottom - g[0].top) - (f.bottom - f.top)) <= tol), None)
+        if home is None:
+            groups.append([f])
+        else:
+            home.append(f)
+    return sorted(groups, key=len, reverse=True)  # of equal counts, the smaller size first
+
+
 def fills_to_grid(fills: list[Fill]) -> Grid | None:
     """The largest complete lattice of equal-sized, edge-to-edge fills on a page (at least 2 × 2)."""
     big = [f for f in fills if f.x1 - f.x0 >= MIN_CELL and f.bottom - f.top >= MIN_CELL]
-    sizes = Counter((round(f.x1 - f.x0), round(f.bottom - f.top)) for f in big)
-    for (w, h), count in sizes.most_common():
-        if count < 4:
+    for group in fills_by_size(big):
+        if len(group) < 4:
             break
-        group = [f for f in big if (round(f.x1 - f.x0), round(f.bottom - f.top)) == (w, h)]
+        w, h = median(f.x1 - f.x0 for f in group), median(f.bottom - f.top for f in group)
         lefts, tops = cluster([f.x0 for f in group]), cluster([f.top for f in group])
         if len(lefts) < 2 or len(tops) < 2 or len(lefts) * len(tops) != len(group):
             continue

@@ -133,3 +133,11 @@ def test_variants_matrix_at_least_99_percent_and_never_a_wrong_cell(variant_corp
     totals = [doc.table("risk_matrix_totals") for _, doc, truth in extract_corpus(variant_corpus)
               if truth["document"]["doc_type"] == "VP"]
     assert all(len(t) == 1 and t[0].total == 65 for t in totals)
+
+
+def test_cells_whose_sizes_round_apart_are_one_lattice():
+    # held-out variant 24: 46.5 pt rows came out of the PDF as 46.4999 and 46.5001, which round to 46 and 47
+    fills = [Fill(100 + 64 * c, 131.2 + 46.5 * r, 164 + 64 * c, 131.2 + 46.5 * r + (46.5001 if r == 4 else 46.4999),
+                  (0.5, 0.75, 0.4)) for r in range(5) for c in range(5)]
+    grid = fills_to_grid(fills)
+    assert grid is not None and (grid.rows, grid.columns) == (5, 5)
