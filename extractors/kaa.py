@@ -46,7 +46,7 @@ from extractors.kpis import PlacedLine, content_lines
 from extractors.pages import Box, Page, Word, close_runs, mode_size, union_box, words_to_phrases
 from parsers import ParseError, Parsed, normalise_spaces, parse_number
 from parsers.facts import Fact, extract_facts
-from parsers.text import join_prose_lines
+from parsers.text import join_prose_lines, repair_lines
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import KaaStat, Problem, Provenance
 
@@ -305,6 +305,12 @@ def continued_row(prev: TRow, label: TCell | None, units: list[TCell], edges: li
     return TRow(merged, cells_by_column(units, edges, prev.cells), prev.page, union_box([prev.bbox, *parts]))
 
 
+def header_cell_text(lines: list[list[Word]]) -> str:
+    """A column header's words, line by line, as one label: a line's words joined by spaces, the lines as a narrow
+    cell wraps them (a word cut mid-word, 'Inskrivn' / 'a', mended by parsers.text.repair_lines)."""
+    return repair_lines([" ".join(w.text for w in ws) for ws in lines if ws])
+
+
 def chunk_to_grid(chunk: list[PlacedLine], heading: str = "") -> Grid | None:
     """Read a run of table lines as a grid: bold lines before the first data line are its header (a header
     repeated after a page break is skipped), the left-aligned first cells are labels when any of them is
@@ -332,11 +338,13 @@ def chunk_to_grid(chunk: list[PlacedLine], heading: str = "") -> Grid | None:
             rows[-1] = continued_row(rows[-1], label, figures, edges)
             continue
         rows.append(TRow(label, cells_by_column(figures, edges, [None] * len(edges)), line.page, line.line.bbox))
-    header_words = [w for l in header for w in sorted(l.line.words, key=lambda w: w.x0)]
-    label_header = join_prose_lines([w.text for w in header_words if w.x0 < bounds[0] + 1]) if labelled else ""
-    over = [[w for w in header_words if bounds[i] + 1 <= w.x0 <= bounds[i + 1] + 1] for i in range(len(edges))]
-    headers = [join_prose_lines([w.text for w in ws]) for ws in over]
-    boxes = [union_box([w.bbox for w in ws]) for ws in over]
+    header_lines = [sorted(l.line.words, key=lambda w: w.x0) for l in header]
+    label_header = join_prose_lines([w.text for ws in header_lines for w in ws if w.x0 < bounds[0] + 1]) \
+        if labelled else ""
+    over = [[[w for w in ws if bounds[i] + 1 <= w.x0 <= bounds[i + 1] + 1] for ws in header_lines]
+            for i in range(len(edges))]
+    headers = [header_cell_text(lines) for lines in over]
+    boxes = [union_box([w.bbox for ws in lines for w in ws]) for lines in over]
     return Grid(label_header, headers, boxes, rows, labelled, heading)
 
 

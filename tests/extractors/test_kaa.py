@@ -15,9 +15,10 @@ from decimal import Decimal
 
 import pytest
 
-from extractors.kaa import (SECTION, Grid, TCell, TextFact, TRow, columns_table, content_lines, continued_row, extract_kaa,
-                            fact_rejection, line_kind, body_size, locating_print, outreach_table, prose_facts,
-                            resolved_grid, section_grids)
+from extractors.kaa import (SECTION, Grid, TCell, TextFact, TRow, columns_table, content_lines, continued_row,
+                            extract_kaa, fact_rejection, header_cell_text, line_kind, body_size, locating_print,
+                            outreach_table, prose_facts, resolved_grid, section_grids)
+from extractors.pages import Word
 from parsers.facts import Fact
 from pipeline.evaluate import NUMERIC, combine, evaluate_document
 from pipeline.extract import SectionContext
@@ -163,6 +164,15 @@ def test_a_wrapped_line_continues_the_row_above_label_and_units():
     assert row.cells[1].bbox == (170, 10, 190, 28) and row.bbox == (0, 10, 190, 28)
     unlabelled = continued_row(row, None, [TCell("%", 1, (85, 30, 90, 38))], edges)  # a last line of units only
     assert unlabelled.label.text == "Jobbtorg Skärholmen" and unlabelled.cells[0].text == "628 %"
+
+
+def test_a_header_cut_mid_word_in_a_narrow_column_is_mended():
+    # held-out variant 21: 'Inskrivn' / 'a' lost the inskrivna column of both Jobbtorg tables
+    def line(*texts):
+        return [Word(t, 100 + 30 * i, 10, 125 + 30 * i, 18) for i, t in enumerate(texts)]
+    assert header_cell_text([line("Inskrivn"), line("a")]) == "Inskrivna"
+    assert header_cell_text([line("Antal", "till"), line("studier/arbete")]) == "Antal till studier/arbete"
+    assert header_cell_text([line("Andel"), [], line("avslutade")]) == "Andel avslutade"
 
 
 def test_outreach_without_prose_totals_is_a_problem():
