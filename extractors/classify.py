@@ -198,7 +198,10 @@ def segment_pages(pages: list[Page], doc_type: str | None = None) -> Segmentatio
             title[k] *= 0.5
         if page.fills and len({f.colour for f in page.fills}) >= 3 and re.search(r"totalt: ?\d+", text.lower()):
             title["riskmatris"] += 3
-        if numbers_all_zero(text):
+        continues = previous in FLOWING and vocab[previous] >= 2 and max(title.values(), default=0) < 3
+        if numbers_all_zero(text) and not continues:
+            # a form printed full of 0,0; not an untitled page of the section before whose last rows are all zero
+            # (a balance sheet's page of two VAT accounts under its repeated 'IB 2022..' header)
             title["empty_form"] += 3
         top = "\n".join(text.lower().splitlines()[:3])
         if re.search(r"^fotnoter", top, re.MULTILINE) and previous:

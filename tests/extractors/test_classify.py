@@ -74,3 +74,15 @@ def test_signature_guard_never_changes_a_match(sample_corpus):
     for signatures in COMPILED_SIGNATURES.values():
         for s in signatures:
             assert [s.found_in(t) for t in texts] == [s.regex.search(t) is not None for t in texts], s.regex.pattern
+
+
+def test_an_untitled_page_of_zeros_under_its_sections_header_continues_the_section(tmp_path: Path):
+    # held-out variant 21: the balance sheet's last page held two VAT accounts, all 0,00, and was read as a blank form
+    zeros = " ".join(["0,00"] * 6)
+    first = ["Balansräkning", "IB 202200 Förändring Externt Totalt", "Anläggningstillgångar"] + \
+        [f"12{i} Maskiner 1 000,00 2 000,00 3 000,00 0,00 0,00 3 000,00" for i in range(10)]
+    last = ["IB 202200 Förändring Externt Totalt", f"2611 Utg moms på försäljning inom Sverige, 25% {zeros}",
+            f"261 Utgående mervärdesskatt, 25% {zeros}"]
+    pages = [replace(read_pages(make_text_pdf(tmp_path / f"{n}.pdf", lines))[0], number=n)
+             for n, lines in ((1, first), (2, last))]
+    assert segment_pages(pages, "VB").pages == {1: "balansrakning", 2: "balansrakning"}
