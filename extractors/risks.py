@@ -301,19 +301,22 @@ class CellText:
 # (articles such as "en"/"de" are left out: they are common tails too, "Integrationspakt|en")
 FUNCTION_WORDS = frozenset("""och i på av för att som med till ska är inte om vid från samt eller enligt under efter
 kan har hos mot ut in upp nu då där när så men utan inom mellan genom över vilket vilka sker finns får blir bli
-tas ges görs""".split())
+tas ges görs utifrån kring via""".split())  # the last three: prepositions the lexicon does not know
+
+
+CUT_ROOM_EM = 1.0  # room a cut word can leave: its next letter's advance (up to ~0.83 em, 'm') plus the edge's slack
 
 
 def reaches_text_edge(line: Line, column: Column, next_line: Line) -> bool:
     """Does a one-word line end so close to the column's text edge that the next line's first character
-    would not have fitted? Only such a line can end in a mid-word cut (a word too long for its column is
-    cut where it stops fitting); a line with several words, or with room left, was wrapped at a space."""
-    if len(line.words) != 1:
+    might not have fitted? Only such a line can end in a mid-word cut (a word too long for its column is
+    cut where it stops fitting); a line with several words, or with room left, was wrapped at a space. The room
+    is measured against the widest letter, not the next word's average one ('Personalad' / 'ministration': an
+    'm' did not fit where the average letter of 'ministration' would have), with the edge's estimate ~1 pt off."""
+    if len(line.words) != 1 or not next_line.words:
         return False
-    first = next_line.words[0]
-    char = (first.x1 - first.x0) / max(1, len(first.text))
     em = max(w.size for w in line.words) or (line.bottom - line.top)
-    return column.text_x1 - line.x1 < min(1.5 * char, 0.8 * em)
+    return column.text_x1 - line.x1 < CUT_ROOM_EM * em
 
 
 def is_word(token: str) -> bool:
@@ -352,7 +355,7 @@ def is_compound(token: str) -> bool:
     return compound_parts(token) is not None
 
 
-def wrapped_at_space(before: str, after: str) -> bool:
+def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
     """Was the break between `before` (a one-word line that fills its column) and `after` a wrap at a space
     rather than a cut inside one word? Read from the characters and words at the break: closing punctuation
     never starts a wrapped line, and digits on both sides are one number cut (`1` / `0` in a narrow Nr column); punctuation before the break, a capital or an opening bracket after it, or
@@ -375,6 +378,8 @@ def wrapped_at_space(before: str, after: str) -> bool:
     whole, left_parts, right_parts = compound_parts(a + b), compound_parts(a), compound_parts(b)
     if whole is not None and left_parts is not None and right_parts is not None and whole < left_parts + right_parts:
         return False  # one compound reads in fewer words than the two halves: `verksamhetsplane|ringen`
+    if tail_alone and whole is not None and left_parts == 1 and a.lower() in swedish_lemmas():
+        return False  # a base form whose tail ends the cell alone on its line heads a compound: `Kompetens|försörjning`
     if is_word(b):  # a word after a word, a compound, or a form neither half nor the whole is known as
         return left_parts is not None or whole is None  # (`Informationsklassning|uteblir`): a wrap
     return is_word(a) and is_compound(b)
@@ -398,8 +403,8 @@ def join_lines(lines: list[Line], column: Column | list[Column]) -> str:
         before = texts[i]
         if before.endswith("-"):
             out = join_wrapped(before, out)
-        elif reaches_text_edge(lines[i], columns[i], lines[i + 1]) and (before.endswith("/")
-                                                                   or not wrapped_at_space(before, out)):
+        elif reaches_text_edge(lines[i], columns[i], lines[i + 1]) and (
+                before.endswith("/") or not wrapped_at_space(before, out, i + 2 == len(lines) and " " not in out)):
             out = before + out
         else:
             out = before + " " + out

@@ -126,6 +126,17 @@ def test_join_lines_mends_cut_words_and_keeps_wraps_at_spaces():
         "verksamhetsplaneringen."
     assert join_lines([line_ending_at("förvaltningens", 59.6), line_ending_at("arbete", 20)], col) == \
         "förvaltningens arbete"
+    # a cut before a wide letter leaves nearly an em of room ('Personalad' / 'ministration', held-out variant 21)
+    size = line_ending_at("Personalad", 50).words[0].size
+    assert join_lines([line_ending_at("Personalad", 60 - 0.92 * size), line_ending_at("ministration", 30)], col) == \
+        "Personaladministration"
+    assert join_lines([line_ending_at("funktionsblandat", 60 - 0.9 * size), line_ending_at("utifrån behov", 30)],
+                      col) == "funktionsblandat utifrån behov"
+    # a base form whose tail ends the cell alone heads a compound; before more words it does not (variant 17)
+    assert join_lines([line_ending_at("Kompetens", 59.6), line_ending_at("försörjning", 30)], col) == \
+        "Kompetensförsörjning"
+    assert join_lines([line_ending_at("Förebygga", 59.6), line_ending_at("otillåten påverkan", 40)], col) == \
+        "Förebygga otillåten påverkan"
     # a word the lexicon does not know before one it knows, the two together no compound either: a wrap (variant 16)
     assert join_lines([line_ending_at("Informationsklassning", 59.6), line_ending_at("uteblir eller", 30)], col) == \
         "Informationsklassning uteblir eller"
