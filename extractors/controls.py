@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 from extractors.pages import Box, Line, Page, Word, union_box, words_to_lines
 from parsers.codes import parse_assessment
 from parsers.numbers import ParseError, normalise_spaces
-from parsers.text import join_wrapped, swedish_lexicon
+from parsers.text import join_wrapped, swedish_lemmas, swedish_lexicon
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Assessment, ControlRow, FollowupRow, Problem, Provenance, Record, RiskRow
 
@@ -533,9 +533,13 @@ def cut_mid_word(prev: Line, nxt: Line, text_right: float) -> bool:
     if text_right - prev.x1 >= 1.2 * char:
         return False  # the next character would have fitted: the line ended at a space
     # a word cut at the edge is followed by its tail alone on the next line (the rest of the text starts
-    # on a line of its own), or the two fragments make a word the lexicon knows
-    joined = re.sub(r"\W+$", "", prev.words[0].text + head).lower()
-    return len(nxt.words) == 1 or joined in swedish_lexicon()
+    # on a line of its own), or the two fragments make a word the lexicon knows; but an inflected word before a
+    # word ('förvaltningens' / 'arbete') was wrapped at a space: only a base form heads a compound ('resurs|hantering')
+    left, right = re.sub(r"\W+$", "", prev.words[0].text).lower(), re.sub(r"\W+$", "", head).lower()
+    if (left + right) in swedish_lexicon():
+        return True
+    return len(nxt.words) == 1 and not (left in swedish_lexicon() and right in swedish_lexicon()
+                                        and left not in swedish_lemmas())
 
 
 CLOSING_PUNCTUATION = re.compile(r"[,.;:!?)\]]")

