@@ -527,11 +527,15 @@ def continuation_gap(segments: Sequence[Segment]) -> float:
 
 
 def assign_line(line: PrintLine, edges: Sequence[float], size: float) -> tuple[dict[int, Cell], list[Word]]:
-    """A body line's figure cells by column (a figure standing on a column edge) and its other words."""
+    """A body line's figure cells by column (a figure standing on a column edge, within its column: a figure that
+    reaches past the column to its left, like '28 671' run into '180 684 449,49', is no figure) and its other
+    words."""
     cells: dict[int, Cell] = {}
     rest: list[Word] = []
     for cell in words_to_cells(line.words, line.page, size):
         i = edge_index(cell.x1, edges) if is_figure_text(cell.text) else None
+        if i is not None and i > 0 and cell.x0 < edges[i - 1]:
+            i = None
         if i is not None and i not in cells:
             cells[i] = cell
         else:
@@ -630,6 +634,12 @@ def assign_lines(sheet: Sheet, size: float) -> list[AssignedLine]:
             for seg in sheet.segments for ln in seg.body]
 
 
+def columns_under(words: Sequence[Word], edges: Sequence[float]) -> set[int]:
+    """The figure columns (index of their right edge) whose width, from the edge before, the words reach into."""
+    return {i for w in words for i, edge in enumerate(edges)
+            if w.x0 < edge and w.x1 > (edges[i - 1] if i > 0 else float("-inf"))}
+
+
 def label_column_limit(assigned: Sequence[AssignedLine]) -> float:
     """Where the label column ends: just left of the leftmost figure standing on a column edge."""
     starts = [c.x0 for _, _, cells, _ in assigned for c in cells.values()]
@@ -679,6 +689,9 @@ def lines_to_rows(sheet: Sheet, assigned: Sequence[AssignedLine], label_limit: f
             row.cells.setdefault(i, []).append(cell)
         prev = (seg, ln)
     for row in rows:
+        blocked = columns_under(row.strays, [c.edge for c in row.columns])
+        for i in sorted(blocked & set(row.cells)):  # a figure beside unplaced text in its column is not read
+            row.strays.extend(w for cell in row.cells.pop(i) for w in cell.words)
         if row.glued_words:
             row.account_words, row.label_words, cut = cut_glued_words(row.account_words, row.label_words,
                                                                       row.glued_words)

@@ -12,7 +12,7 @@ from decimal import Decimal
 from extractors.classify import DocumentInfo, SectionSpan
 from extractors.pages import Page, Word
 from extractors.sheets import (ControlSum, FixedAssetFigure, WorkingCapitalFigure, budget_column_keys,
-                               continuation_gap, cut_glued_words, extract_accounts, extract_budget_sheets,
+                               columns_under, continuation_gap, cut_glued_words, extract_accounts, extract_budget_sheets,
                                extract_control_sums, extract_reconciliations, join_label_lines,
                                reconciliation_column_keys, repair_years, split_account_words, statement_column_keys,
                                words_to_cells)
@@ -209,6 +209,33 @@ def test_a_cell_that_does_not_read_as_one_figure_is_reported_never_guessed():
     bad = [x for x in result.records if x.account == "1210" and x.column_key == "total"]
     assert len(bad) == 1 and bad[0].value_sek is None and norm(bad[0].value_printed) == "5,00 3,00"
     assert any("figure not read in column total" in p.message for p in result.problems)
+
+
+def test_a_figure_run_into_the_next_columns_is_not_read_nor_is_its_wrapped_rest():
+    # held-out variant 34: '28 671' (wrapped: '245,94' below) printed against '180 684 449,49', which overflowed
+    # its column to the left; read as one figure, it was 28 671 180 684 449,49 under Externt and 245,94 under
+    # Förändring. Now both columns of that row are unread, with a problem; the row's other figures are read.
+    words = [w("Balansräkning", 56, 58, 13, True)] + r("IB 202200", 250, 85, bold=True) \
+        + r("Förändring", 300, 85, bold=True) + r("Externt", 360, 85, bold=True) + r("Totalt", 420, 85, bold=True)
+    for k, top in enumerate((100, 110.3, 120.6)):
+        words += [w(f"12{k}", 81, top), w("Maskiner", 100, top)] + r("1,00", 250, top) + r("2,00", 300, top) \
+            + r("3,00", 360, top) + r("6,00", 420, top)
+    words += [w("130", 81, 130.9), w("Omsättning", 100, 130.9)] + r("246 033 405,84", 250, 130.9) \
+        + r("28 671 180 684 449,49", 360, 130.9) + r("274 704", 420, 130.9)
+    words += r("245,94", 300, 139.2) + r("651,78", 420, 139.2)
+    result = extract_accounts([page(words)], ctx("balansrakning"))
+    got = {(x.account, x.column_key): x.value_sek for x in result.records}
+    assert got[("120", "change")] == Decimal("2.00") and got[("130", "ib")] == Decimal("246033405.84")
+    assert got[("130", "total")] == Decimal("274704651.78")
+    assert ("130", "change") not in got and ("130", "external") not in got
+    assert any("not read" in p.message and "449,49" in p.message and "245,94" in p.message for p in result.problems)
+
+
+def test_columns_under_words():
+    edges = [250.0, 300.0, 360.0]
+    assert columns_under([w("x", 240, 0)], edges) == {0}
+    assert columns_under([Word("28 671 180", 270, 0, 330, 7)], edges) == {1, 2}
+    assert columns_under([], edges) == set()
 
 
 def test_gap_between_wrapped_lines_and_rows():
