@@ -86,3 +86,17 @@ def test_an_untitled_page_of_zeros_under_its_sections_header_continues_the_secti
     pages = [replace(read_pages(make_text_pdf(tmp_path / f"{n}.pdf", lines))[0], number=n)
              for n, lines in ((1, first), (2, last))]
     assert segment_pages(pages, "VB").pages == {1: "balansrakning", 2: "balansrakning"}
+
+
+def test_a_title_word_in_a_table_cell_under_the_sections_header_does_not_open_a_section(tmp_path: Path):
+    # held-out variant 36: a VoR page whose first row's goal is 'Kompetensförsörjning' was taken for that section
+    header = "KF:s mål för Process Arbetssätt Nr Oönskad händelse Sannolikhet Konsekvens RV IKP"
+    first = ["Väsentlighets- och riskanalys", header, "2.1 Mål Inköp Styra 40 Avtal saknas 2. Mindre sannolikt 6 Nej, endast VoR"]
+    second = [header, "Kompetensförsörjning Rekrytering 44 Bemanningsfrågor hanteras ej 4. Sannolikt 8 Nej, endast VoR",
+              "45 Förvaltningen har inte rätt kompetens 2. Mindre sannolikt 8 Nej, endast VoR"]
+    pages = [replace(read_pages(make_text_pdf(tmp_path / f"{n}.pdf", lines))[0], number=n)
+             for n, lines in ((1, first), (2, second))]
+    assert segment_pages(pages, "VP").pages == {1: "vor", 2: "vor"}
+    opened = [replace(read_pages(make_text_pdf(tmp_path / "3.pdf", ["Kompetensförsörjning", "Bemanning och rekrytering"
+                                                                    " av medarbetare"]))[0], number=3)]
+    assert segment_pages(pages + opened, "VP").pages[3] == "kompetensforsorjning"  # a title that opens its page
