@@ -218,8 +218,8 @@ def seeds_from_text(text: str) -> list[int]:
 
 def evaluate_variants(seeds: Iterable[int], entities: Iterable[str] | None = None) -> dict[str, TableScore]:
     """Render the layout variants of `seeds` (samples.variants) with their truth into a temporary folder, extract
-    each document, link each seed's VP and VB, and score the extraction against the truth. Seeds the tests do not
-    use (11 and up) are a held-out measure: layouts nothing was tuned on."""
+    each document, link each seed's VP and VB, and score the extraction against the truth. A seed nothing was
+    mended for is a held-out measure (docs/samples.md says which seeds have been measured and mended)."""
     import tempfile
     from pathlib import Path
 

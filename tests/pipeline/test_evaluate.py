@@ -45,7 +45,7 @@ def test_seeds_from_text_reads_ranges_and_lists():
 
 @pytest.mark.slow
 def test_a_rendered_variant_is_scored_against_its_own_truth(capsys):
-    # seed 19 (held out) stacks account numbers one digit per line in a narrow account column
+    # seed 19 stacks account numbers one digit per line in a narrow account column
     scores = evaluate_variants([19], ["accounts", "risks"])
     assert (scores["risks"].truth_rows, scores["risks"].matched_rows) == (66, 66)
     acc = scores["accounts"]
