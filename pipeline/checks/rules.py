@@ -577,17 +577,67 @@ def project_duplicate(docs: Docs):
                           tuple(evidence(d, p, "budget_printed") for p in ps))
 
 
+SLIP = (Decimal(500), Decimal(2000))  # a factor of ~1000 between two figures of one thing: kr for tkr, tkr for mnkr
+MIN_PEERS = 4  # other budgets in the list before one budget can be called out of line with them
+
+
+def about_a_thousand(a: Decimal, b: Decimal) -> bool:
+    return bool(a and b) and SLIP[0] <= a / b <= SLIP[1]
+
+
+def out_of_line(v: Decimal, others: list[Decimal]) -> Decimal | None:
+    """The budget of the list that shows `v` a unit slip, or None: `v` is under a tenth of the list's smallest (or
+    over ten times its largest) while `v` × 1000 (or / 1000) falls among the others' budgets — the others' range
+    without their one largest (smallest), which may be another slip: it must not make its neighbours look like
+    slips."""
+    ranked = sorted(others)
+    if v * 10 < ranked[0] and ranked[0] <= v * 1000 <= ranked[-2]:
+        return ranked[0]
+    if v > ranked[-1] * 10 and ranked[1] <= v / 1000 <= ranked[-1]:
+        return ranked[-1]
+    return None
+
+
 def unit_slip(docs: Docs):
-    for key, mentions in projects_by_key(docs).items():
+    """A project budget ~1000 times another mention of the same project; for a project mentioned once, a budget
+    far out of line with the others in its list that 1000 times (or a thousandth) would put among them (domain:
+    'within a list: a magnitude far out of line')."""
+    by_key = projects_by_key(docs)
+    for key, mentions in by_key.items():
         values = [(d, p, number(p.get("budget_sek"))) for d, p in mentions if number(p.get("budget_sek"))]
         for d, p, v in values:
             for d2, p2, v2 in values:
-                if v2 and v and Decimal(500) <= v / v2 <= Decimal(2000):
+                if about_a_thousand(v, v2):
                     yield Finding("UNIT_SLIP", "warning", d.key, "projects", f"{key}/{p.get('budget_printed')}", str(v2), str(v),
                                   "faktor ~1000", f"Projektet '{p.get('name')}': budgeten {p.get('budget_printed')} är ungefär 1000 "
                                   f"gånger {p2.get('budget_printed')} på annat ställe — troligen fel enhet.",
                                   (evidence(d, p, "budget_printed"), evidence(d2, p2, "budget_printed")),
                                   other_doc=d2.key if d2.key != d.key else None)
+    for d in docs:
+        lists = defaultdict(list)
+        for p in d.rows("projects"):
+            if number(p.get("budget_sek")):
+                lists[p.get("list")].append(p)
+        for peers in lists.values():
+            for p in peers:
+                key = p.get("project_key")
+                if not key or sum(1 for _, q in by_key[key] if number(q.get("budget_sek"))) > 1:
+                    continue  # mentioned elsewhere with a budget: compared with that mention above
+                others = [q for q in peers if q is not p]
+                if len(others) < MIN_PEERS:
+                    continue
+                v = number(p.get("budget_sek"))
+                edge = out_of_line(v, [number(q.get("budget_sek")) for q in others])
+                if edge is None:
+                    continue
+                near = next(q for q in others if number(q.get("budget_sek")) == edge)
+                way = ("under en tiondel av listans minsta", "gånger 1000") if v < edge else \
+                    ("över tio gånger listans största", "delat med 1000")
+                yield Finding("UNIT_SLIP", "warning", d.key, "projects", f"{key}/{p.get('budget_printed')}", str(edge),
+                              str(v), "under 1/10 av listans minsta (över 10 × dess största), ×1000 (/1000) bland dem",
+                              f"Projektet '{p.get('name')}': budgeten {p.get('budget_printed')} är {way[0]} "
+                              f"({near.get('budget_printed')}), men {way[1]} ligger den bland de andra — troligen fel enhet.",
+                              (evidence(d, p, "budget_printed"), evidence(d, near, "budget_printed")))
 
 
 def control_sum_amount(d: DocData, r: dict) -> Evidence | None:
@@ -667,7 +717,9 @@ CATALOGUE: list[Rule] = [
     Rule("PROJECT_CROSS_DOC", "Samma projekt i VP och VB", "budget, medfinansiering, period och avdelning", "warning",
          "exakt (period och avdelning: info)", project_cross_doc),
     Rule("PROJECT_DUPLICATE", "Dubblett i lista", "samma projekt två gånger i en lista", "warning", "—", project_duplicate),
-    Rule("UNIT_SLIP", "Enhetsfel", "ett belopp ~1000 gånger dess andra förekomster", "warning", "faktor 500–2000", unit_slip),
+    Rule("UNIT_SLIP", "Enhetsfel", "ett belopp ~1000 gånger dess andra förekomster; nämnt en gång: under en tiondel av "
+         "listans minsta (över tio gånger dess största) men bland de andra × 1000 (/ 1000)", "warning",
+         "faktor 500–2000; minst 4 andra budgetar i listan", unit_slip),
 ]
 
 

@@ -207,6 +207,8 @@ def projects(vp: list[dict], vb: list[dict]) -> list[DocData]:
 
 
 MOB = "Mobility for VET"
+LIST_PEERS = [project(f"Projekt {n}", f"{m} mnkr", str(int(Decimal(m.replace(',', '.')) * 1000000)))
+              for n, m in enumerate(("12,4", "38,6", "40,1", "77,2"))] + [project("Tidiga jobb", "761 742", "761742")]
 VP_KEY, VB_KEY = doc_key("VP", YEAR, COMMITTEE), doc_key("VB", YEAR, COMMITTEE)
 
 CASES: list[Case] = [
@@ -391,6 +393,23 @@ CASES: list[Case] = [
     Case("UNIT_SLIP", "tkr for mkr", projects([project(MOB, "12,4 tkr", "12400")],
                                               [project(MOB, "12,4 mnkr", "12400000")]),
          Expect("warning", "mobilityforvet/12,4 mnkr", "12400", "12400000", ("12,4 mnkr", "12,4 tkr"), VP_KEY)),
+    # ... or, for a project mentioned once, far out of line with its list while × 1000 would put it among the others
+    Case("UNIT_SLIP", "tkr among mnkr, mentioned once",
+         [doc("VP", projects=[project(MOB, "38,6 tkr", "38600")] + LIST_PEERS)],
+         Expect("warning", "mobilityforvet/38,6 tkr", "761742", "38600", ("38,6 tkr", "761 742"))),
+    Case("UNIT_SLIP", "mnkr among kr, mentioned once",
+         [doc("VP", projects=[project(MOB, "2 000 mnkr", "2000000000")] + [
+             project(f"Projekt {n}", f"{k} kr", k.replace(" ", "")) for n, k in
+             enumerate(("761 742", "1 558 018", "1 690 528", "2 800 000"))])],
+         Expect("warning", "mobilityforvet/2 000 mnkr", "2800000", "2000000000", ("2 000 mnkr", "2 800 000 kr"))),
+    Case("UNIT_SLIP", "one slip does not make its neighbours slips",
+         [doc("VP", projects=[project(MOB, "2 006 mnkr", "2006000000"), project("Tidiga jobb", "761 742", "761742")]
+              + LIST_PEERS[:4])]),
+    Case("UNIT_SLIP", "a small project among large ones is no slip",
+         [doc("VP", projects=[project(MOB, "120 000 kr", "120000")] + LIST_PEERS)]),
+    Case("UNIT_SLIP", "far out of line, but × 1000 lands among none", [doc("VP", projects=[project(MOB, "12 kr", "12")]
+                                                                           + LIST_PEERS)]),
+    Case("UNIT_SLIP", "too few others to say", [doc("VP", projects=[project(MOB, "38,6 tkr", "38600")] + LIST_PEERS[:3])]),
 ]
 
 
