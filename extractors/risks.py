@@ -116,9 +116,21 @@ def names_column(text: str, labels: tuple[str, ...]) -> bool:
     return any(token == label.rstrip(".:") or (len(token) >= 5 and label.startswith(token)) for label in labels)
 
 
+def stacked_label_text(word: Word, words: list[Word], leading: float) -> str:
+    """A header word with the pieces printed under it at the same left edge, each within `leading` (the header
+    line's height) of the one above, glued: a narrow column wraps its label mid-word (`R` over `V` is `RV`)."""
+    text, bottom = word.text, word.bottom
+    while True:
+        below = [w for w in words if abs(w.x0 - word.x0) <= 1.0 and 0 <= w.top - bottom <= leading
+                 and w.bold == word.bold and w.size == word.size]
+        if len(below) != 1:
+            return text
+        text, bottom = text + below[0].text, below[0].bottom
+
+
 def header_line_words(page: Page) -> tuple[dict[str, Word], Line] | None:
     """The header line of a VoR page (the line naming at least seven of the nine columns, Nr among them)
-    and its first word per column key."""
+    and its first word per column key; a label wrapped mid-word under its first piece counts whole."""
     for line in page.lines(tolerance=2.5):
         found: dict[str, Word] = {}
         for w in line.words:
@@ -126,6 +138,12 @@ def header_line_words(page: Page) -> tuple[dict[str, Word], Line] | None:
                 if key not in found and names_column(w.text, labels):
                     found[key] = w
                     break
+            else:
+                glued = stacked_label_text(w, page.words, line.bottom - line.top)
+                for key, labels in HEADER_LABELS.items():
+                    if glued != w.text and key not in found and names_column(glued, labels):
+                        found[key] = w
+                        break
         if len(found) >= 7 and "risk_no" in found and all(k in found for k in ("event", "probability")):
             return found, line
     return None

@@ -173,6 +173,21 @@ def test_built_pages_spans_carried_closed_and_continued_over_the_break():
     assert rows[3].provenance["risk_no"].page == 2 and rows[3].bbox[1] >= 92
 
 
+def test_a_header_label_wrapped_mid_word_in_a_narrow_column_still_names_it():
+    """Held-out variant 41 printed 'RV' as 'R' over 'V' (the header line's leading apart, in a smaller type)
+    and its whole register went unread."""
+    def wrapped_rv(page: Page) -> Page:
+        kept = [w for w in page.words if not (w.text == "RV" and w.bold)]
+        x, top = EDGES["risk_value"] + 2, 60
+        pieces = [Word("R", x, top, x + 3, top + 4.8, "Test-Bold", 4.8),
+                  Word("V", x, top + 9.7, x + 3, top + 14.5, "Test-Bold", 4.8)]
+        return Page(page.number, page.width, page.height, kept + pieces, page.rules)
+
+    result = extract_vor([wrapped_rv(p) for p in built_pages()], None)
+    assert result.problems == []
+    assert [(r.risk_no, r.risk_value) for r in result.records] == [(1, 6), (2, 12), (3, 5), (None, None)]
+
+
 # ----- the samples and the variants --------------------------------------------------------------
 
 def risk_scores(corpus):
