@@ -240,14 +240,21 @@ def join_wrapped(first: str, second: str) -> str:
     if last and head and b[0].islower():
         left, right = last.group(1), head.group(1)
         joined = left + right
-        if _mid_word(left, right, joined):
+        if _mid_word(left, right, joined, lone=len(b) == len(right) or b[len(right)] == " "):
             return a + b
     return a + " " + b
 
 
-def _mid_word(left: str, right: str, joined: str) -> bool:
+SINGLE_LETTER_WORDS = frozenset("iåö")  # the Swedish words of one letter; the lexicon lists every letter
+
+
+def _mid_word(left: str, right: str, joined: str, lone: bool = True) -> bool:
     """Was `left|right` one word cut at the line end? Two real words stay apart; otherwise a fragment
-    that is no word on its own, before a short tail or another non-word, was cut mid-word."""
+    that is no word on its own, before a short tail or another non-word, was cut mid-word. A lone letter
+    that is no Swedish word ('e', unlike 'i', 'å', 'ö') after which the whole is a word was cut too
+    ('Avslutad' / 'e'); `lone`: the letter stands alone ('a)' is a list mark)."""
+    if lone and len(right) == 1 and right.lower() not in SINGLE_LETTER_WORDS and _is_word(joined):
+        return True
     if _is_word(left) and _is_word(right):
         return False
     if _is_word(joined):

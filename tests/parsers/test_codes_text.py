@@ -45,6 +45,10 @@ def test_traffic_lights():
     ("kunskap av", "informationshantering", "kunskap av informationshantering"),
     ("incidentrapportering", "och rutiner", "incidentrapportering och rutiner"),
     ("2022-02-01 -", "2026-01-31", "2022-02-01 - 2026-01-31"),
+    # a lone letter that is no Swedish word ends a cut word (held-out variants 41, 47: a KAA header)
+    ("Avslutad", "e", "Avslutade"),
+    ("människor som bor", "i Stockholm", "människor som bor i Stockholm"),
+    ("enligt punkt", "a) ovan", "enligt punkt a) ovan"),
 ])
 def test_join_wrapped(a, b, out):
     assert join_wrapped(a, b) == out
