@@ -257,19 +257,32 @@ def is_figure_text(text: str) -> bool:
     return not parsed.percent
 
 
-def words_to_cells(words: Sequence[Word], page: int, size: float) -> list[Cell]:
-    """A line's words in groups: digit groups split by a (no-break) space join into one cell, others stand alone."""
+def words_to_cells(words: Sequence[Word], page: int, size: float, edges: Sequence[float] = ()) -> list[Cell]:
+    """A line's words in groups: digit groups split by a (no-break) space join into one cell, others stand alone.
+
+    With column `edges`, a group ends on a column edge when the next digits stand further off than a digit
+    group's space (two neighbouring figures, `88 650` and `130 730 324,13`, a little more than a space apart)."""
     cells: list[list[Word]] = []
     for w in sorted(words, key=lambda w: w.x0):
         if cells:
             prev = cells[-1]
             gap = w.x0 - prev[-1].x1
             head = NBSP.join(x.text for x in prev)
-            if DIGIT_HEAD.match(head) and DIGIT_TAIL.match(w.text) and -0.5 <= gap <= 0.6 * max(size, 1.0):
+            if (DIGIT_HEAD.match(head) and DIGIT_TAIL.match(w.text) and -0.5 <= gap <= 0.6 * max(size, 1.0)
+                    and not ends_on_edge(prev, gap, size, edges)):
                 prev.append(w)
                 continue
         cells.append([w])
     return [Cell(page, tuple(c)) for c in cells]
+
+
+def ends_on_edge(group: Sequence[Word], gap: float, size: float, edges: Sequence[float]) -> bool:
+    """Does a digit group end its figure on a column edge, the next digits `gap` away being further off than
+    a digit group's space (wider than 0.4 em and than the group's own spaces by half a point)?"""
+    if not edges or edge_index(group[-1].x1, edges) is None:
+        return False
+    inner = max((b.x0 - a.x1 for a, b in zip(group, group[1:])), default=0.0)
+    return gap > 0.4 * max(size, 1.0) and gap > inner + 0.5
 
 
 def cluster_values(values: Iterable[tuple[float, int]], tolerance: float = 1.0) -> list[tuple[float, set[int]]]:
@@ -532,7 +545,7 @@ def assign_line(line: PrintLine, edges: Sequence[float], size: float) -> tuple[d
     words."""
     cells: dict[int, Cell] = {}
     rest: list[Word] = []
-    for cell in words_to_cells(line.words, line.page, size):
+    for cell in words_to_cells(line.words, line.page, size, edges):
         i = edge_index(cell.x1, edges) if is_figure_text(cell.text) else None
         if i is not None and i > 0 and cell.x0 < edges[i - 1]:
             i = None

@@ -94,6 +94,21 @@ def test_digit_groups_join_with_nbsp_and_columns_stay_apart():
     assert cells == ["Kostnader", f"1{NBSP}163,6", "229,5"]
 
 
+def test_two_figures_a_little_more_than_a_space_apart_split_at_the_column_edge():
+    """Held-out variants 44 and 50: '88 650' ends on the 'Stadens bolag' edge and '130 730 324,13' starts 3.4 pt
+    later (digit groups are 2.1 pt apart); read as one cell, the row's figures went unread."""
+    right = r("130 730 324,13", 600, 100)
+    right_edge = 448.0 + 3.4 + (right[-1].x1 - right[0].x0)  # its first digits 3.4 pt after '650'
+    words = r("88 650", 448.0, 100) + r("130 730 324,13", right_edge, 100)
+    assert [c.text for c in words_to_cells(words, 1, 7.4)] == [f"88{NBSP}650{NBSP}130{NBSP}730{NBSP}324,13"]
+    split = [c.text for c in words_to_cells(words, 1, 7.4, edges=[448.0, right_edge])]
+    assert split == [f"88{NBSP}650", f"130{NBSP}730{NBSP}324,13"]
+    # digit groups a space apart stay one figure even when one of them ends on an edge
+    one = r("28 671 180", 502.6, 100)
+    assert [c.text for c in words_to_cells(one, 1, 7.4, edges=[one[1].x1, 502.6])] == [
+        f"28{NBSP}671{NBSP}180"]
+
+
 def test_budget_column_keys_from_printed_headers():
     vp = ["Nämndens ursprungliga budget 2022 1", "Av nämnden begärda budgetjusteringar 2",
           "Av nämnden redovisade omslutnings- förändringar 3",
