@@ -523,7 +523,8 @@ def round_box(box: Box | None) -> Box | None:
 
 def cut_mid_word(prev: Line, nxt: Line, text_right: float) -> bool:
     """Was the previous line one word too long for its column, cut where the column ended? It is alone on its
-    line, reaches the column's text edge closer than one character, and the next line goes on in lower case."""
+    line, reaches the column's text edge closer than one character, and the next line goes on in lower case
+    (with its tail alone, or cut at the edge itself after a fragment that is no word)."""
     if len(prev.words) != 1 or not nxt.words:
         return False
     head = normalise_spaces(nxt.words[0].text)
@@ -538,6 +539,10 @@ def cut_mid_word(prev: Line, nxt: Line, text_right: float) -> bool:
     left, right = re.sub(r"\W+$", "", prev.words[0].text).lower(), re.sub(r"\W+$", "", head).lower()
     if (left + right) in swedish_lexicon():
         return True
+    if len(nxt.words) == 1 and text_right - nxt.x1 < 1.2 * char:
+        # the next line is cut at the edge too ('Systematiskt' / 'informationss' / 'äkerhetsarbe' / 'te'): it
+        # is no tail alone, it goes on; a word the lexicon knows before it was wrapped at a space
+        return left not in swedish_lexicon()
     return len(nxt.words) == 1 and not (left in swedish_lexicon() and right in swedish_lexicon()
                                         and left not in swedish_lemmas())
 

@@ -106,6 +106,19 @@ def test_a_word_cut_at_the_column_edge_is_mended_and_a_line_ending_at_a_space_is
     assert result.records[0].process == "informationssäkerhets arbete"
 
 
+def test_a_cut_word_after_a_whole_word_at_the_edge_starts_anew():
+    """Held-out variant 48: 'Systematiskt' fills its line, the next word is cut twice ('informationss' /
+    'äkerhetsarbe' / 'te'); the cut line after it is no tail of 'Systematiskt'."""
+    right = 120.6  # the column's text edge
+    lines = [Line((Word(t, 62.7, top, x1, top + 8.2, "Test", 8.2),)) for t, top, x1 in (
+        ("Systematiskt", 257.6, 116.4), ("informationss", 267.5, 119.7), ("äkerhetsarbe", 277.3, 117.9),
+        ("te", 287.2, 70.9))]
+    text, prev = "", None
+    for ln in lines:
+        text, prev = join_line(text, prev, ln, right), ln
+    assert text == "Systematiskt informationssäkerhetsarbete"
+
+
 def built_followup_page() -> Page:
     """A VB follow-up page: the overall assessment and its analysis, a goal and a process heading, and one row
     whose result text is printed under it across the columns."""
