@@ -15,6 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable
 
 from parsers import format_number
+from parsers.numbers import ParseError, parse_amount
 from pipeline.checks.arith import check_percent, check_ratio, check_sum, printed_interval
 from pipeline.checks import model
 from pipeline.checks.model import DocData, Evidence, Finding, evidence, number
@@ -585,17 +586,47 @@ def about_a_thousand(a: Decimal, b: Decimal) -> bool:
     return bool(a and b) and SLIP[0] <= a / b <= SLIP[1]
 
 
-def out_of_line(v: Decimal, others: list[Decimal]) -> Decimal | None:
+def out_of_line(v: Decimal, others: list[Decimal], lone_unit: bool = False) -> Decimal | None:
     """The budget of the list that shows `v` a unit slip, or None: `v` is under a tenth of the list's smallest (or
     over ten times its largest) while `v` × 1000 (or / 1000) falls among the others' budgets — the others' range
     without their one largest (smallest), which may be another slip: it must not make its neighbours look like
-    slips."""
+    slips. A budget printed in a unit a thousand times off the one most of the list uses, and no other uses
+    (`lone_unit`: '135,1 tkr' among 'miljoner kr'), needs less: under (over) all the others, × 1000 (/ 1000) among
+    them without their two most extreme."""
     ranked = sorted(others)
     if v * 10 < ranked[0] and ranked[0] <= v * 1000 <= ranked[-2]:
         return ranked[0]
     if v > ranked[-1] * 10 and ranked[1] <= v / 1000 <= ranked[-1]:
         return ranked[-1]
+    if lone_unit and len(ranked) >= 5:
+        if v < ranked[0] and ranked[1] <= v * 1000 <= ranked[-2]:
+            return ranked[0]
+        if v > ranked[-1] and ranked[1] <= v / 1000 <= ranked[-2]:
+            return ranked[-1]
     return None
+
+
+def unit_factor(printed: object) -> Decimal | None:
+    """The factor of the unit a budget is printed in ('135,1 tkr' -> 1000), None when it cannot be read or has
+    none printed (a bare number's unit is a default, no evidence)."""
+    try:
+        amount = parse_amount(str(printed))
+    except ParseError:
+        return None
+    if amount.unit_defaulted or amount.number is None or amount.currency != "SEK":
+        return None
+    return amount.value / amount.number.value if amount.number.value else None
+
+
+def slipped_unit(p: dict, others: list[dict]) -> bool:
+    """Is `p`'s budget printed in a unit no other budget of its list is printed in, a thousand times off the unit
+    most of them are printed in ('135,1 tkr' among 'miljoner kr'; 'mkr' and 'miljoner kr' are one unit)?"""
+    mine = unit_factor(p.get("budget_printed"))
+    theirs = [f for f in (unit_factor(q.get("budget_printed")) for q in others) if f is not None]
+    if mine is None or mine in theirs or not theirs:
+        return False
+    common = max(set(theirs), key=theirs.count)
+    return 2 * theirs.count(common) > len(others) and (mine * 1000 == common or mine == common * 1000)
 
 
 def unit_slip(docs: Docs):
@@ -627,16 +658,22 @@ def unit_slip(docs: Docs):
                 if len(others) < MIN_PEERS:
                     continue
                 v = number(p.get("budget_sek"))
-                edge = out_of_line(v, [number(q.get("budget_sek")) for q in others])
+                edge = out_of_line(v, [number(q.get("budget_sek")) for q in others], slipped_unit(p, others))
                 if edge is None:
                     continue
                 near = next(q for q in others if number(q.get("budget_sek")) == edge)
-                way = ("under en tiondel av listans minsta", "gånger 1000") if v < edge else \
-                    ("över tio gånger listans största", "delat med 1000")
+                far = v * 10 < edge or v > edge * 10
+                way = ("under en tiondel av listans minsta" if far else "lägre än listans alla andra", "gånger 1000") \
+                    if v < edge else ("över tio gånger listans största" if far else "högre än listans alla andra",
+                                      "delat med 1000")
+                unit = "" if far else ", den enda budgeten i sin enhet"
                 yield Finding("UNIT_SLIP", "warning", d.key, "projects", f"{key}/{p.get('budget_printed')}", str(edge),
-                              str(v), "under 1/10 av listans minsta (över 10 × dess största), ×1000 (/1000) bland dem",
+                              str(v), "under 1/10 av listans minsta (över 10 × dess största), ×1000 (/1000) bland dem"
+                              if far else "ensam i sin enhet, under listans minsta (över dess största), ×1000 (/1000) "
+                                          "bland dem",
                               f"Projektet '{p.get('name')}': budgeten {p.get('budget_printed')} är {way[0]} "
-                              f"({near.get('budget_printed')}), men {way[1]} ligger den bland de andra — troligen fel enhet.",
+                              f"({near.get('budget_printed')}){unit}, men {way[1]} ligger den bland de andra — "
+                              f"troligen fel enhet.",
                               (evidence(d, p, "budget_printed"), evidence(d, near, "budget_printed")))
 
 
@@ -718,8 +755,10 @@ CATALOGUE: list[Rule] = [
          "exakt (period och avdelning: info)", project_cross_doc),
     Rule("PROJECT_DUPLICATE", "Dubblett i lista", "samma projekt två gånger i en lista", "warning", "—", project_duplicate),
     Rule("UNIT_SLIP", "Enhetsfel", "ett belopp ~1000 gånger dess andra förekomster; nämnt en gång: under en tiondel av "
-         "listans minsta (över tio gånger dess största) men bland de andra × 1000 (/ 1000)", "warning",
-         "faktor 500–2000; minst 4 andra budgetar i listan", unit_slip),
+         "listans minsta (över tio gånger dess största) men bland de andra × 1000 (/ 1000), eller, tryckt i en enhet "
+         "som ingen annan i listan har och som är 1000 gånger från listans vanliga (tkr bland mnkr), under alla de "
+         "andra (över) men bland dem × 1000 (/ 1000)", "warning",
+         "faktor 500–2000; minst 4 andra budgetar i listan (5 för enheten)", unit_slip),
 ]
 
 

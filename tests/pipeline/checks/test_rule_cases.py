@@ -209,6 +209,9 @@ def projects(vp: list[dict], vb: list[dict]) -> list[DocData]:
 MOB = "Mobility for VET"
 LIST_PEERS = [project(f"Projekt {n}", f"{m} mnkr", str(int(Decimal(m.replace(',', '.')) * 1000000)))
               for n, m in enumerate(("12,4", "38,6", "40,1", "77,2"))] + [project("Tidiga jobb", "761 742", "761742")]
+UNIT_PEERS = [project(f"Projekt {n}", f"{m} miljoner kr", str(int(Decimal(m.replace(',', '.')) * 1000000)))
+              for n, m in enumerate(("169,4", "172,9", "270,2", "130,9", "71,4"))] + [
+    project("Tidiga jobb", "761 742", "761742")]
 VP_KEY, VB_KEY = doc_key("VP", YEAR, COMMITTEE), doc_key("VB", YEAR, COMMITTEE)
 
 CASES: list[Case] = [
@@ -409,6 +412,15 @@ CASES: list[Case] = [
          [doc("VP", projects=[project(MOB, "120 000 kr", "120000")] + LIST_PEERS)]),
     Case("UNIT_SLIP", "far out of line, but × 1000 lands among none", [doc("VP", projects=[project(MOB, "12 kr", "12")]
                                                                            + LIST_PEERS)]),
+    # ... or printed in a unit a thousand times off the one its list uses, under all the others (held-out seed 45)
+    Case("UNIT_SLIP", "tkr alone among miljoner kr, under the smallest",
+         [doc("VP", projects=[project(MOB, "135,1 tkr", "135100")] + UNIT_PEERS)],
+         Expect("warning", "mobilityforvet/135,1 tkr", "761742", "135100", ("135,1 tkr", "761 742"))),
+    Case("UNIT_SLIP", "kr among miljoner kr is no unit a thousand off",
+         [doc("VP", projects=[project(MOB, "135 100 kr", "135100")] + UNIT_PEERS)]),
+    Case("UNIT_SLIP", "tkr used by another budget of the list too",
+         [doc("VP", projects=[project(MOB, "135,1 tkr", "135100"), project("Samverket", "480 tkr", "480000")]
+              + UNIT_PEERS)]),
     Case("UNIT_SLIP", "too few others to say", [doc("VP", projects=[project(MOB, "38,6 tkr", "38600")] + LIST_PEERS[:3])]),
 ]
 
