@@ -133,17 +133,21 @@ def header_line_words(page: Page) -> tuple[dict[str, Word], Line] | None:
     and its first word per column key; a label wrapped mid-word under its first piece counts whole."""
     for line in page.lines(tolerance=2.5):
         found: dict[str, Word] = {}
+        unnamed: list[Word] = []
         for w in line.words:
             for key, labels in HEADER_LABELS.items():
                 if key not in found and names_column(w.text, labels):
                     found[key] = w
                     break
             else:
+                unnamed.append(w)
+        if 5 <= len(found) < len(HEADER_LABELS):  # a header line: its unnamed words may be wrapped labels
+            for w in unnamed:
                 glued = stacked_label_text(w, page.words, line.bottom - line.top)
-                for key, labels in HEADER_LABELS.items():
-                    if glued != w.text and key not in found and names_column(glued, labels):
-                        found[key] = w
-                        break
+                key = next((k for k, labels in HEADER_LABELS.items()
+                            if glued != w.text and k not in found and names_column(glued, labels)), None)
+                if key is not None:
+                    found[key] = w
         if len(found) >= 7 and "risk_no" in found and all(k in found for k in ("event", "probability")):
             return found, line
     return None
