@@ -57,7 +57,7 @@ from typing import Callable, Iterable, Sequence
 
 from extractors.pages import Box, Page, Word, close_runs, mode_size, union_box, words_to_phrases
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number
-from parsers.numbers import UNITS
+from parsers.numbers import unit_factor
 from parsers.text import join_prose_lines
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import AccountFigure, BudgetLine, Problem, Provenance, Record
@@ -897,14 +897,6 @@ def name_columns(table: SheetTable, keys_for: Callable[[Sequence[str]], list[str
 
 
 # ----- 6. records ---------------------------------------------------------------------------------------
-
-def unit_factor(unit: str | None) -> Decimal | None:
-    """Kronor per printed unit ('Mnkr' -> 10^6, 'Kr' -> 1); None for no unit or a unit not in kronor."""
-    if not unit:
-        return None
-    entry = UNITS.get(unit.lower())
-    return entry[0] if entry and entry[1] == "SEK" else None
-
 
 def row_figures(row: Row, section: str, problems: list[Problem]) -> list[Figure]:
     """The row's figures in named columns; unreadable ones are Problems (and keep value None)."""

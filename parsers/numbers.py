@@ -125,6 +125,14 @@ UNKNOWN_WORDS = ("okänt", "okänd", "inte bestämt", "ej bestämt", "ej besluta
                  "uppgift saknas")
 
 
+def unit_factor(unit: str | None) -> Decimal | None:
+    """Kronor per printed unit ('Mnkr', 'miljoner kr' -> 10^6, 'Kr' -> 1); None for no unit or a unit not in kronor."""
+    if not unit:
+        return None
+    entry = UNITS.get(re.sub(r"\s+", " ", unit.lower()).strip())
+    return entry[0] if entry and entry[1] == "SEK" else None
+
+
 @dataclass(frozen=True)
 class Amount:
     """A printed amount: the value in the currency's base unit (kronor, euro), and what was printed."""

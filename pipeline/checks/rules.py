@@ -15,7 +15,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Callable, Iterable
 
 from parsers import format_number
-from parsers.numbers import ParseError, parse_amount
+from parsers.numbers import ParseError, parse_amount, unit_factor
 from pipeline.checks.arith import check_percent, check_ratio, check_sum, printed_interval
 from pipeline.checks import model
 from pipeline.checks.model import DocData, Evidence, Finding, evidence, number
@@ -606,27 +606,25 @@ def out_of_line(v: Decimal, others: list[Decimal], lone_unit: bool = False) -> D
     return None
 
 
-def unit_factor(printed: object) -> Decimal | None:
-    """The factor of the unit a budget is printed in ('135,1 tkr' -> 1000), None when it cannot be read or has
-    none printed (a bare number's unit is a default, no evidence)."""
+def printed_unit_factor(printed: object) -> Decimal | None:
+    """Kronor per unit a budget is printed in ('135,1 tkr' -> 1000); None when it cannot be read or has no unit
+    printed (a bare number's unit is a default, no evidence)."""
     try:
         amount = parse_amount(str(printed))
     except ParseError:
         return None
-    if amount.unit_defaulted or amount.number is None or amount.currency != "SEK":
-        return None
-    return amount.value / amount.number.value if amount.number.value else None
+    return None if amount.unit_defaulted else unit_factor(amount.unit)
 
 
-def slipped_unit(p: dict, others: list[dict]) -> bool:
-    """Is `p`'s budget printed in a unit no other budget of its list is printed in, a thousand times off the unit
-    most of them are printed in ('135,1 tkr' among 'miljoner kr'; 'mkr' and 'miljoner kr' are one unit)?"""
-    mine = unit_factor(p.get("budget_printed"))
-    theirs = [f for f in (unit_factor(q.get("budget_printed")) for q in others) if f is not None]
-    if mine is None or mine in theirs or not theirs:
+def slipped_unit(mine: Decimal | None, theirs: list[Decimal | None]) -> bool:
+    """Is a budget printed in a unit (`mine`, by its factor: 'mkr' and 'miljoner kr' are one) that no other budget
+    of its list is printed in (`theirs`), a thousand times off the unit most of them are printed in ('135,1 tkr'
+    among 'miljoner kr')?"""
+    known = [f for f in theirs if f is not None]
+    if mine is None or mine in known or not known:
         return False
-    common = max(set(theirs), key=theirs.count)
-    return 2 * theirs.count(common) > len(others) and (mine * 1000 == common or mine == common * 1000)
+    common = max(set(known), key=known.count)
+    return 2 * known.count(common) > len(theirs) and (mine * 1000 == common or mine == common * 1000)
 
 
 def unit_slip(docs: Docs):
@@ -650,30 +648,32 @@ def unit_slip(docs: Docs):
             if number(p.get("budget_sek")):
                 lists[p.get("list")].append(p)
         for peers in lists.values():
-            for p in peers:
+            factors = [printed_unit_factor(q.get("budget_printed")) for q in peers]
+            for i, p in enumerate(peers):
                 key = p.get("project_key")
                 if not key or sum(1 for _, q in by_key[key] if number(q.get("budget_sek"))) > 1:
                     continue  # mentioned elsewhere with a budget: compared with that mention above
-                others = [q for q in peers if q is not p]
+                others = peers[:i] + peers[i + 1:]
                 if len(others) < MIN_PEERS:
                     continue
                 v = number(p.get("budget_sek"))
-                edge = out_of_line(v, [number(q.get("budget_sek")) for q in others], slipped_unit(p, others))
+                edge = out_of_line(v, [number(q.get("budget_sek")) for q in others],
+                                   slipped_unit(factors[i], factors[:i] + factors[i + 1:]))
                 if edge is None:
                     continue
                 near = next(q for q in others if number(q.get("budget_sek")) == edge)
-                far = v * 10 < edge or v > edge * 10
-                way = ("under en tiondel av listans minsta" if far else "lägre än listans alla andra", "gånger 1000") \
-                    if v < edge else ("över tio gånger listans största" if far else "högre än listans alla andra",
-                                      "delat med 1000")
-                unit = "" if far else ", den enda budgeten i sin enhet"
+                below, seen = v < edge, near.get("budget_printed")
+                if v * 10 < edge or v > edge * 10:
+                    rule = "under 1/10 av listans minsta (över 10 × dess största), ×1000 (/1000) bland dem"
+                    where = f"{'under en tiondel av listans minsta' if below else 'över tio gånger listans största'} ({seen})"
+                else:
+                    rule = "ensam i sin enhet, under listans minsta (över dess största), ×1000 (/1000) bland dem"
+                    where = f"{'lägre' if below else 'högre'} än listans alla andra ({seen}), den enda budgeten i sin enhet"
                 yield Finding("UNIT_SLIP", "warning", d.key, "projects", f"{key}/{p.get('budget_printed')}", str(edge),
-                              str(v), "under 1/10 av listans minsta (över 10 × dess största), ×1000 (/1000) bland dem"
-                              if far else "ensam i sin enhet, under listans minsta (över dess största), ×1000 (/1000) "
-                                          "bland dem",
-                              f"Projektet '{p.get('name')}': budgeten {p.get('budget_printed')} är {way[0]} "
-                              f"({near.get('budget_printed')}){unit}, men {way[1]} ligger den bland de andra — "
-                              f"troligen fel enhet.",
+                              str(v), rule,
+                              f"Projektet '{p.get('name')}': budgeten {p.get('budget_printed')} är {where}, men "
+                              f"{'gånger 1000' if below else 'delat med 1000'} ligger den bland de andra — troligen "
+                              f"fel enhet.",
                               (evidence(d, p, "budget_printed"), evidence(d, near, "budget_printed")))
 
 
