@@ -130,12 +130,16 @@ def page_scores(text: str, top_lines: int = 6) -> tuple[dict[str, float], dict[s
     A title pattern (weight ≥ 3) counts as a title only near the top of the page, where headings are:
     the same words deeper in running text are vocabulary."""
     low = text.lower()
-    top = "\n".join(low.splitlines()[:top_lines])
-    vocab, title = {}, {}
-    for kind, signatures in COMPILED_SIGNATURES.items():
-        vocab[kind] = sum(s.weight for s in signatures if s.found_in(low))
-        title[kind] = sum(s.weight for s in signatures if s.weight >= 3 and s.found_in(top))
-    return vocab, title
+    vocab = {kind: sum(s.weight for s in signatures if s.found_in(low))
+             for kind, signatures in COMPILED_SIGNATURES.items()}
+    return vocab, title_scores(text, top_lines)
+
+
+def title_scores(text: str, top_lines: int = 6) -> dict[str, float]:
+    """The title score of every kind: its title patterns (weight ≥ 3) found in the page's first `top_lines` lines."""
+    top = "\n".join(text.splitlines()[:top_lines]).lower()
+    return {kind: sum(s.weight for s in signatures if s.weight >= 3 and s.found_in(top))
+            for kind, signatures in COMPILED_SIGNATURES.items()}
 
 
 def numbers_all_zero(text: str) -> bool:
@@ -196,7 +200,7 @@ def segment_pages(pages: list[Page], doc_type: str | None = None) -> Segmentatio
         if previous in FLOWING and style == previous_style and vocab[previous] >= 6:
             # the page repeats its section's table header: a title must open the page, not sit in a table cell
             # under that header ('Kompetensförsörjning' as a risk's goal, held-out variant 36)
-            title = page_scores(text, top_lines=1)[1]
+            title = title_scores(text, top_lines=1)
         for k in other:
             vocab[k] *= 0.5
             title[k] *= 0.5
