@@ -173,10 +173,11 @@ class Row:
     cells: dict[int, list[Cell]] = field(default_factory=dict)  # column index -> fragments, line by line
     strays: list[Word] = field(default_factory=list)  # words in the figure area on no column edge
     columns: list[Column] = field(default_factory=list)  # the columns of the row's segment
+    label_right: float | None = None  # how far its page's wrapped labels reach (wrapped_label_right)
 
     @property
     def label(self) -> str:
-        return join_label_lines([line for line in self.label_words if line])
+        return join_label_lines([line for line in self.label_words if line], self.label_right)
 
     @property
     def label_box(self) -> Box | None:
@@ -228,17 +229,28 @@ class SheetTable:
 
 # ----- small pure helpers ------------------------------------------------------------------------------
 
-def join_label_lines(lines: Sequence[Sequence[Word]]) -> str:
+def ends_short_of(word: Word, nxt: Word, text_right: float | None) -> bool:
+    """Did `word` end its line two characters (of the next line's first word) or more short of where the
+    label column's text reaches? Then its line was wrapped at a space: a word cut for being wider than the
+    cell fills its line to the edge."""
+    if text_right is None:
+        return False
+    char = (nxt.x1 - nxt.x0) / max(len(nxt.text), 1)
+    return text_right - word.x1 >= 2 * char
+
+
+def join_label_lines(lines: Sequence[Sequence[Word]], text_right: float | None = None) -> str:
     """A wrapped label's printed lines as one label. Lines join with a space; a hyphen at a line end or a
-    line that is a single word (the print cuts a word only when it is wider than the cell) is mended with
-    `join_wrapped`, which knows real hyphens from wraps and mid-word cuts from two words."""
+    line that is a single word reaching the text edge `text_right` (the print cuts a word only when it is wider
+    than the cell) is mended with `join_wrapped`, which knows real hyphens from wraps and mid-word cuts from two
+    words. Without `text_right`, any one-word line may be a cut."""
     out = ""
     prev_words: Sequence[Word] = ()
     for words in lines:
         text = normalise_spaces(" ".join(w.text for w in words))
         if not out:
             out = text
-        elif out.endswith("-") or len(prev_words) == 1:
+        elif out.endswith("-") or (len(prev_words) == 1 and not ends_short_of(prev_words[0], words[0], text_right)):
             out = join_wrapped(out, text)
         else:
             out = f"{out} {text}"
@@ -676,6 +688,17 @@ def name_segment_columns(sheet: Sheet, label_limit: float, section: str, problem
     return label_header
 
 
+def wrapped_label_right(rows: Sequence[Row]) -> dict[int, float]:
+    """Per page, how far the label lines that wrapped onto another line reach: at most the label column's text
+    edge, and at it when a line was cut mid-word; an estimate from below, so a line ending two characters short of
+    it surely wrapped at a space (ends_short_of), while too few wrapped lines only leave a cut undecided."""
+    reach: dict[int, float] = {}
+    for row in rows:
+        for line in [ln for ln in row.label_words if ln][:-1]:
+            reach[row.page] = max(reach.get(row.page, float("-inf")), *(w.x1 for w in line))
+    return reach
+
+
 def lines_to_rows(sheet: Sheet, assigned: Sequence[AssignedLine], label_limit: float, with_accounts: bool
                   ) -> list[Row]:
     """The sheet's logical rows (module docstring, step 4) from its assigned body lines; with_accounts splits
@@ -701,7 +724,9 @@ def lines_to_rows(sheet: Sheet, assigned: Sequence[AssignedLine], label_limit: f
         for i, cell in cells.items():
             row.cells.setdefault(i, []).append(cell)
         prev = (seg, ln)
+    reach = wrapped_label_right(rows)
     for row in rows:
+        row.label_right = reach.get(row.page)
         blocked = columns_under(row.strays, [c.edge for c in row.columns])
         for i in sorted(blocked & set(row.cells)):  # a figure beside unplaced text in its column is not read
             row.strays.extend(w for cell in row.cells.pop(i) for w in cell.words)

@@ -11,11 +11,11 @@ from decimal import Decimal
 
 from extractors.classify import DocumentInfo, SectionSpan
 from extractors.pages import Page, Word
-from extractors.sheets import (ControlSum, FixedAssetFigure, WorkingCapitalFigure, budget_column_keys,
+from extractors.sheets import (ControlSum, FixedAssetFigure, Row, WorkingCapitalFigure, budget_column_keys,
                                columns_under, continuation_gap, cut_glued_words, extract_accounts, extract_budget_sheets,
                                extract_control_sums, extract_reconciliations, join_label_lines,
                                reconciliation_column_keys, repair_years, split_account_words, statement_column_keys,
-                               words_to_cells)
+                               words_to_cells, wrapped_label_right)
 from pipeline.evaluate import combine, evaluate_document
 from pipeline.extract import SectionContext
 from tests.conftest import extract_corpus
@@ -149,6 +149,23 @@ def test_wrapped_labels_join_without_gluing_two_words():
     assert join_label_lines([line1, [w("verksamh", 96, 8)]]) == "Ber ing moms skfria verksamh"
     assert join_label_lines([[w("Bostads-", 96, 0)], [w("och", 96, 8), w("lokalhyror", 112, 8)]]) == \
         "Bostads- och lokalhyror"
+
+
+def test_a_one_word_label_line_short_of_the_text_edge_wrapped_at_a_space():
+    # seed 54: two compounds the lexicon does not know; the first ends far short of where wrapped labels reach
+    first, second = [w("Värdereglering", 97, 0)], [w("kundfordringar", 97, 8)]
+    assert join_label_lines([first, second], first[0].x1 + 40) == "Värdereglering kundfordringar"
+    cut = [w("Värdereglerin", 97, 0)]  # a word cut at the edge fills its line
+    assert join_label_lines([cut, [w("g", 97, 8)]], cut[0].x1 + 1) == "Värdereglering"
+    assert join_label_lines([cut, [w("g", 97, 8)]]) == "Värdereglering"  # no edge known: the words decide
+
+
+def test_wrapped_label_right_is_how_far_wrapped_label_lines_reach_on_each_page():
+    wide = [w("Interna", 97, 0), w("kundfordringar,", 130, 0)]
+    rows = [Row(1, label_words=[wide, [w("avgår", 97, 8)]]),
+            Row(1, label_words=[[w("Kassa och bank med ett långt namn", 97, 20)]]),  # not wrapped: no evidence
+            Row(2, label_words=[[w("Värdereglering", 97, 0)], [w("kundfordringar", 97, 8)]])]
+    assert wrapped_label_right(rows) == {1: wide[-1].x1, 2: rows[2].label_words[0][0].x1}
 
 
 # ----- synthetic sheets: what the samples do not show ------------------------------------------------
