@@ -103,12 +103,17 @@ def open_lemma_store(source: Path, cache_dir: Path | None) -> "LemmaStore":
 
 
 def temporary_lemma_store(table: dict[str, str]) -> "LemmaStore":
-    """A store of `table` in a temporary folder of its own, for this process (and the children it forks)."""
+    """A store of `table` in a temporary folder of its own, for this process (and the children it forks); the
+    folder is removed when the process that made it exits."""
+    import atexit
+    import shutil
     import tempfile
 
-    path = Path(tempfile.mkdtemp(prefix="muni-lemmas-")) / "lemmas.sqlite"
-    build_lemma_store(table, path)
-    return LemmaStore(path)
+    folder = Path(tempfile.mkdtemp(prefix="muni-lemmas-"))
+    owner = os.getpid()
+    atexit.register(lambda: os.getpid() == owner and shutil.rmtree(folder, ignore_errors=True))
+    build_lemma_store(table, folder / "lemmas.sqlite")
+    return LemmaStore(folder / "lemmas.sqlite")
 
 
 class LemmaStore:

@@ -139,3 +139,19 @@ def test_the_lemma_store_is_built_once_and_again_when_unreadable(tmp_path, monke
     blocked.write_text("x")
     assert open_lemma_store(source, blocked / "cache").get("ny") == "ny"  # a cache that cannot be written: a temporary store
     assert open_lemma_store(source, None).get("ny") == "ny"
+
+
+def test_a_temporary_lemma_store_is_removed_when_its_process_exits(tmp_path):
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    script = ("import os; from parsers.text import temporary_lemma_store; s = temporary_lemma_store({'ungdomarna': "
+              "'ungdom'}); assert s.get('ungdomarna') == 'ungdom'; "
+              "pid = os.fork(); os._exit(0) if pid == 0 else os.waitpid(pid, 0); "  # a forked child leaves it be
+              "assert s.path.is_file(); print(s.path)")
+    out = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                         env={**os.environ, "TMPDIR": str(tmp_path)})
+    path = Path(out.stdout.strip())
+    assert path.parent.parent == tmp_path and not path.parent.exists()
