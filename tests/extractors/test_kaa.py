@@ -16,8 +16,8 @@ from decimal import Decimal
 import pytest
 
 from extractors.kaa import (SECTION, Grid, TCell, TextFact, TRow, columns_table, content_lines, continued_row,
-                            extract_kaa, fact_rejection, header_cell_text, line_kind, body_size, locating_print,
-                            outreach_table, prose_facts, resolved_grid, section_grids)
+                            cut_at_edges, extract_kaa, fact_rejection, header_cell_text, line_kind, body_size, locating_print,
+                            outreach_table, prose_facts, resolved_grid, section_grids, unread_cells)
 from extractors.pages import Word
 from parsers.facts import Fact
 from pipeline.evaluate import NUMERIC, combine, evaluate_document
@@ -173,6 +173,25 @@ def test_a_header_cut_mid_word_in_a_narrow_column_is_mended():
     assert header_cell_text([line("Inskrivn"), line("a")]) == "Inskrivna"
     assert header_cell_text([line("Antal", "till"), line("studier/arbete")]) == "Antal till studier/arbete"
     assert header_cell_text([line("Andel"), [], line("avslutade")]) == "Andel avslutade"
+
+
+def test_figures_of_close_columns_are_cut_at_the_column_edge():
+    # held-out seed 58: '183' (right edge of 'Antal avslutade till studier') stood 5 pt from '54,5 %', less than a
+    # wide space, and the two read as one cell '183 54,5 %' that is no number: both figures of 2 rows were lost
+    def word(t, x0, x1):
+        return Word(t, x0, 10, x1, 18, "Sans", 8.0)
+    words = [word("183", 289.3, 305.6), word("54,5", 311.0, 330.0), word("%", 333.0, 340.7)]
+    assert [[w.text for w in part] for part in cut_at_edges(words, [305.6, 340.7], 8.0)] == [["183"], ["54,5", "%"]]
+    grouped = [word("2", 300.0, 304.4), word("949", 306.5, 320.0)]  # a digit group's space, even beside an edge
+    assert len(cut_at_edges(grouped, [304.0, 320.0], 8.0)) == 1
+    assert len(cut_at_edges(words, [330.0, 340.7], 8.0)) == 1  # '183' on no edge: one cell, as printed
+
+
+def test_a_figure_cell_that_is_no_number_is_reported_not_dropped():
+    grid = _grid([["402", "183 54,5 %"], ["1980", "975"]], ["Saknar stadsdel", "Totalt"],
+                 ["Avslutade", "Antal avslutade till studier"])
+    problems = unread_cells(grid)
+    assert len(problems) == 1 and "'183 54,5 %'" in problems[0].message and "Saknar stadsdel" in problems[0].message
 
 
 def test_outreach_without_prose_totals_is_a_problem():
