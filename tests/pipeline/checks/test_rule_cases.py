@@ -202,6 +202,13 @@ def kaa_change(stated: str, now: str = "560", before: str = "444", **extra) -> D
                                 kaa(2022, "till_arbete", None, stated, None, "text", sentence, **extra)])
 
 
+def kaa_gender_text(stated: str, man: str = "2224", total: str = "3932") -> DocData:
+    """A prose figure for women beside a table that prints only the men and the total (held-out seed 52)."""
+    sentence = f"Totalt var {total} ungdomar ({stated} kvinnor och {man} män) inskrivna."
+    return doc("VB", kaa_stats=[kaa(2022, "inskrivna", "Man", man), kaa(2022, "inskrivna", "Totalt", total),
+                                kaa(2022, "inskrivna", "Kvinna", stated, "gender", "text", sentence, comparison="level")])
+
+
 def projects(vp: list[dict], vb: list[dict]) -> list[DocData]:
     return [doc("VP", projects=vp), doc("VB", projects=vb)]
 
@@ -365,6 +372,9 @@ CASES: list[Case] = [
          Expect("warning", "2022/sokta/under2022sökte5101ungdomarstöd", "5152", "5101", ("5101", "5152"))),
     Case("KAA_TEXT_TABLE", "a change stored as such is not compared as a level",
          [kaa_text("5101", comparison="diff_vs_2021", vs_year=2021)]),
+    Case("KAA_TEXT_TABLE", "a gender the table leaves out = its total − the other", [kaa_gender_text("1708")]),
+    Case("KAA_TEXT_TABLE", "a gender the table leaves out ≠ its total − the other", [kaa_gender_text("1721")],
+         Expect("warning", "2022/inskrivna/totaltvar3932ungdomar1721kvinn", "1708", "1721", ("1721", "3932", "2224"))),
     Case("KAA_TEXT_TABLE", "stated increase differs", [kaa_change("156", comparison="increase")],
          Expect("warning", "2022/till_arbete/diff/antaletsomavslutastillarbeteök", "116", "156", ("156", "560", "444"))),
     # key figure = numerator / denominator, from the printed intervals
