@@ -372,6 +372,17 @@ def compound_parts(token: str, depth: int = 0) -> int | None:
     return best
 
 
+def heads_compound(token: str) -> bool:
+    """Does `token`, itself no word the lexicon knows, read as a compound ending in a base form plus the linking
+    -s (`kompetensförsörjnings`: the first half of a longer compound cut at the line end)? A genitive of a
+    definite compound (`arbetsmarknadsförvaltningens`) does not."""
+    low = token.lower()
+    if len(low) < 8 or not low.endswith("s") or is_word(low):
+        return False
+    stem = low[:-1]
+    return any(stem[i:] in swedish_lemmas() and is_compound(stem[:i]) for i in range(4, len(stem) - 3))
+
+
 def is_compound(token: str) -> bool:
     """Is `token` a word or a compound of words (with the linking -s-): `informationssäkerhetsarbete`?"""
     return compound_parts(token) is not None
@@ -402,6 +413,8 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
         return False  # one compound reads in fewer words than the two halves: `verksamhetsplane|ringen`
     if tail_alone and whole is not None and left_parts == 1 and a.lower() in swedish_lemmas():
         return False  # a base form whose tail ends the cell alone on its line heads a compound: `Kompetens|försörjning`
+    if whole is not None and heads_compound(a):
+        return False  # an unknown compound with the linking -s before the rest of it: `Kompetensförsörjnings|plan`
     if is_word(b):  # a word after a word, a compound, or a form neither half nor the whole is known as
         return left_parts is not None or whole is None  # (`Informationsklassning|uteblir`): a wrap
     return is_word(a) and is_compound(b)

@@ -140,6 +140,11 @@ def test_join_lines_mends_cut_words_and_keeps_wraps_at_spaces():
     # a word the lexicon does not know before one it knows, the two together no compound either: a wrap (variant 16)
     assert join_lines([line_ending_at("Informationsklassning", 59.6), line_ending_at("uteblir eller", 30)], col) == \
         "Informationsklassning uteblir eller"
+    # a compound the lexicon does not know, ending in a base form and the linking -s, heads a longer one (variant 51)
+    assert join_lines([line_ending_at("Kompetensförsörjnings", 59.6), line_ending_at("plan", 20)], col) == \
+        "Kompetensförsörjningsplan"
+    assert join_lines([line_ending_at("arbetsmarknadsförvaltningens", 59.6), line_ending_at("arbete", 20)], col) == \
+        "arbetsmarknadsförvaltningens arbete"
 
 
 def test_compound_parts_counts_the_fewest_words():
