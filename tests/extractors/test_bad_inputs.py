@@ -114,19 +114,21 @@ def test_the_rest_of_the_run_is_unaffected(bad_run):
 
 @pytest.mark.slow
 def test_hang_and_memory_bomb_stop_at_the_worker_limits(tmp_path: Path):
-    """A file pdfium reads slowly (a 2-million-item array) and a content stream that inflates past the memory
-    limit (the first look would refuse it; here it reaches extraction directly) each fail alone, with why."""
+    """A file that takes long to read (a 6-million-item array: ~17 s here, against a 3 s limit, so no machine
+    within a factor of five of this one reads it in time; 3 million items at 10 s once did) and a content stream
+    that inflates past the memory limit (the first look would refuse it; here it reaches extraction directly)
+    each fail alone, with why."""
     from pipeline.workers import WorkerLimits, extract_in_workers
 
     good = tmp_path / "good.pdf"
     good.write_bytes(hostile.text_pdf())
     extract_in_workers([good], 1, WorkerLimits(timeout_s=120, memory_mb=1024))  # start the fork server
     slow, bomb = tmp_path / "huge-array.pdf", tmp_path / "bomb.pdf"
-    slow.write_bytes(hostile.huge_array_pdf(items=3_000_000))
+    slow.write_bytes(hostile.huge_array_pdf(items=6_000_000))
     bomb.write_bytes(hostile.decompression_bomb_pdf(megabytes=300))
-    results = extract_in_workers([slow, bomb, good], 2, WorkerLimits(timeout_s=10, memory_mb=384))
+    results = extract_in_workers([slow, bomb, good], 2, WorkerLimits(timeout_s=3, memory_mb=384))
     by_name = {p.name: r for p, _, r in results}
-    assert by_name["huge-array.pdf"].error == "timeout after 10 s"
+    assert by_name["huge-array.pdf"].error == "timeout after 3 s"
     assert by_name["bomb.pdf"].status == "failed"
     assert ("memory limit 384 MB exceeded" == by_name["bomb.pdf"].error
             or by_name["bomb.pdf"].error.startswith("worker died"))
