@@ -358,6 +358,15 @@ def same_heading(above: PrintLine, below: PrintLine) -> bool:
         and 0 < below.top - above.top <= 1.6 * size_above
 
 
+def repeats_title(line: PrintLine, sheet: Sheet | None, heading_buf: Sequence[PrintLine],
+                  header_buf: Sequence[PrintLine]) -> bool:
+    """Is a bold line read as a column header the current sheet's title printed again (atop a continued page,
+    set too small to read as a heading: 9.5 pt over 8 pt figures)? Then it is no header: a header without a
+    word over the figures would leave the page, and every page after it, without columns."""
+    return (sheet is not None and bool(sheet.heading) and not heading_buf and not header_buf
+            and normalise_spaces(line.text).lower() == sheet.heading_text.lower())
+
+
 def print_lines_to_sheets(lines: Sequence[PrintLine]) -> list[Sheet]:
     """Split a section's lines into sheets and segments (module docstring, step 2).
 
@@ -421,6 +430,8 @@ def print_lines_to_sheets(lines: Sequence[PrintLine]) -> list[Sheet]:
             if heading_buf and not same_heading(heading_buf[-1], ln):
                 close_heading()  # a title above this one (a running header, a form title) is another heading
             heading_buf.append(ln)
+        elif ln.kind == "header" and repeats_title(ln, cur, heading_buf, header_buf):
+            heading_buf.append(ln)  # the sheet's title again atop a continued page, a size smaller
         elif ln.kind == "header":
             close_heading()
             header_buf.append(ln)

@@ -235,6 +235,21 @@ def test_synthetic_statement_wrapped_account_and_figure_and_group_row():
     assert by[("121", "total")].parent_account == "12" and by[("1211", "total")].value_sek == Decimal("2.00")
 
 
+def test_a_continued_page_that_repeats_the_title_a_size_smaller_keeps_the_columns():
+    """Held-out seed 69: pages 2 and 3 of the income statement repeat 'Resultaträkning' in bold at 9.5 pt over
+    8 pt figures, below the heading size; read as a column header over no figure, it left those pages and every
+    page after them without columns (1 096 figures unread)."""
+    second = page([w("Balansräkning", 56, 58, 8.8, True), w("1212", 81, 80), w("Datorer", 100, 80)]
+                  + r("3,00", 300, 80) + r("6,00", 400, 80), number=2)
+    third = page([w("1213", 81, 80), w("Skrivare", 100, 80)] + r("7,00", 300, 80) + r("8,00", 400, 80), number=3)
+    result = extract_accounts([statement_page(), second, third], ctx("balansrakning"))
+    assert result.problems == []
+    by = {(x.account, x.column_key): x for x in result.records if x.account}
+    assert by[("1212", "ib")].value_sek == Decimal("3.00") and by[("1212", "total")].page == 2
+    assert by[("1213", "total")].value_sek == Decimal("8.00")
+    assert {x.statement for x in result.records} == {"BR"}
+
+
 def test_a_cell_that_does_not_read_as_one_figure_is_reported_never_guessed():
     extra = r("3,00", 400, 128.9)  # a second figure under Totalt in the wrapped row: "5,00 3,00"
     result = extract_accounts([statement_page(extra)], ctx("balansrakning"))
