@@ -20,7 +20,8 @@ from typing import Iterable, Sequence
 from extractors.pages import Box, Line, Page, Word, union_box, words_to_lines
 from parsers.codes import parse_assessment
 from parsers.numbers import ParseError, normalise_spaces
-from parsers.text import join_wrapped, swedish_lemmas, swedish_lexicon
+from parsers.cuts import wrapped_at_space
+from parsers.text import join_wrapped
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Assessment, ControlRow, FollowupRow, Problem, Provenance, Record, RiskRow
 
@@ -521,56 +522,66 @@ def round_box(box: Box | None) -> Box | None:
     return None if box is None else tuple(round(v, 2) for v in box)  # type: ignore[return-value]
 
 
-def cut_mid_word(prev: Line, nxt: Line, text_right: float) -> bool:
+# advance widths per 1000 em of a common sans (Helvetica's metrics), only to tell a word's wide letters from its
+# narrow ones: the fonts differ, the proportions between 'm', 's' and 'i' much less
+ADVANCE = {**dict.fromkeys("abdeghnopquåäöü0123456789", 556), **dict.fromkeys("cksvxyz", 500),
+           **dict.fromkeys("fjt", 278), **dict.fromkeys("il", 222), "m": 833, "w": 722, "r": 333}
+
+
+def first_letter_width(word: Word) -> float:
+    """The printed width of a word's first letter: the word's width shared out by its letters' advance widths
+    (an 'm' takes half again the average letter of 'mhet', an 's' about the average of 'saknas')."""
+    text = word.text.lower()
+    total = sum(ADVANCE.get(c, 556) for c in text)
+    return (word.x1 - word.x0) * ADVANCE.get(text[:1], 556) / total if total else 0.0
+
+
+def cut_mid_word(prev: Line, nxt: Line, text_right: float, rest: str, tail_alone: bool) -> bool:
     """Was the previous line one word too long for its column, cut where the column ended? It is alone on its
-    line, reaches the column's text edge closer than one character, and the next line goes on in lower case
-    (with its tail alone, or cut at the edge itself after a fragment that is no word)."""
+    line, reaches the column's text edge closer than 1.2 of the next line's average letter or of its first letter
+    (an 'm' is wide: 'Budgetföljsa' / 'mhet'), and the next line goes on in lower case;
+    whether the words say cut or wrap is `parsers.cuts.wrapped_at_space`'s to judge, with `rest` the cell's text
+    from the next line on (already mended) and `tail_alone` whether that is one word ending the cell."""
     if len(prev.words) != 1 or not nxt.words:
         return False
     head = normalise_spaces(nxt.words[0].text)
     if not head or not (head[0].islower() or head[0].isdigit()) or not prev.words[0].text[-1:].isalnum():
         return False
     char = (nxt.words[0].x1 - nxt.words[0].x0) / max(len(head), 1)
-    if text_right - prev.x1 >= 1.2 * char:
+    if text_right - prev.x1 >= 1.2 * max(char, first_letter_width(nxt.words[0])):
         return False  # the next character would have fitted: the line ended at a space
-    # a word cut at the edge is followed by its tail alone on the next line (the rest of the text starts
-    # on a line of its own), or the two fragments make a word the lexicon knows; but an inflected word before a
-    # word ('förvaltningens' / 'arbete') was wrapped at a space: only a base form heads a compound ('resurs|hantering')
-    left, right = re.sub(r"\W+$", "", prev.words[0].text).lower(), re.sub(r"\W+$", "", head).lower()
-    if (left + right) in swedish_lexicon():
-        return True
-    if len(nxt.words) == 1 and text_right - nxt.x1 < 1.2 * char:
-        # the next line is cut at the edge too ('Systematiskt' / 'informationss' / 'äkerhetsarbe' / 'te'): it
-        # is no tail alone, it goes on; a word the lexicon knows before it was wrapped at a space
-        return left not in swedish_lexicon()
-    return len(nxt.words) == 1 and not (left in swedish_lexicon() and right in swedish_lexicon()
-                                        and left not in swedish_lemmas())
+    return not wrapped_at_space(normalise_spaces(prev.text), rest, tail_alone)
 
 
 CLOSING_PUNCTUATION = re.compile(r"[,.;:!?)\]]")
 
 
-def join_line(text: str, prev: Line | None, nxt: Line, text_right: float) -> str:
-    """Append a line to a cell's text: a word cut at the column edge is mended, a hyphen at the end of a
-    word joins (or keeps a space before 'och', 'eller', …), closing punctuation that a narrow column wrapped
-    onto the next line ('delegationsordning' / ', lagar') joins without a space, otherwise one space."""
-    line = normalise_spaces(nxt.text)
-    if not text:
-        return line
-    if (prev is not None and cut_mid_word(prev, nxt, text_right)) or CLOSING_PUNCTUATION.match(line):
-        return text + line
-    if re.search(r"\w-$", text):
-        return join_wrapped(text, line)
-    return text + " " + line
+def join_line(line: str, prev: Line, nxt: Line, text_right: float, rest: str, tail_alone: bool = False) -> str:
+    """A cell's line put before the rest of its text (from the next line on): a word cut at the column edge is
+    mended, a hyphen at the end of a word joins (or keeps a space before 'och', 'eller', …), closing punctuation
+    that a narrow column wrapped onto the next line ('delegationsordning' / ', lagar') joins without a space,
+    otherwise one space."""
+    if not line:
+        return rest
+    if cut_mid_word(prev, nxt, text_right, rest, tail_alone) or CLOSING_PUNCTUATION.match(rest):
+        return line + rest
+    if re.search(r"\w-$", line):
+        return join_wrapped(line, rest)
+    return line + " " + rest
 
 
 def lines_to_text(lines: list[tuple[Line, float]]) -> str | None:
-    """A cell's lines as one text (see join_line); None for an empty cell."""
-    text, prev = "", None
-    for ln, right in lines:
-        text = join_line(text, prev, ln, right)
-        prev = ln
-    return text or None
+    """A cell's lines (each with its column's text edge) as one text (see join_line); None for an empty cell.
+    Read from the last break to the first, so a word cut twice ('informations' / 'säkerhetsarb' / 'ete') is whole
+    before the break above it is judged."""
+    texts = [normalise_spaces(ln.text) for ln, _ in lines]
+    if not texts:
+        return None
+    out = texts[-1]
+    for i in range(len(texts) - 2, -1, -1):
+        out = join_line(texts[i], lines[i][0], lines[i + 1][0], lines[i + 1][1], out,
+                        tail_alone=i + 2 == len(texts) and " " not in out)
+    return out or None
 
 
 @dataclass

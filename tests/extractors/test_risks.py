@@ -8,7 +8,7 @@ from functools import partial
 import pytest
 
 from extractors.pages import Line, Page, Rule, Word
-from extractors.risks import Column, compound_parts, extract_vor, join_lines, page_to_table
+from extractors.risks import Column, extract_vor, join_lines, page_to_table
 from pipeline.evaluate import NUMERIC, combine, evaluate_document
 from pipeline.records import RiskRow
 from tests.conftest import extract_corpus
@@ -145,13 +145,6 @@ def test_join_lines_mends_cut_words_and_keeps_wraps_at_spaces():
         "Kompetensförsörjningsplan"
     assert join_lines([line_ending_at("arbetsmarknadsförvaltningens", 59.6), line_ending_at("arbete", 20)], col) == \
         "arbetsmarknadsförvaltningens arbete"
-
-
-def test_compound_parts_counts_the_fewest_words():
-    assert compound_parts("planeringen") == 1
-    assert compound_parts("verksamhetsplaneringen") == 2
-    assert compound_parts("verksamhetsplane") == 2
-    assert compound_parts("xqzvwk") is None
 
 
 def test_built_pages_spans_carried_closed_and_continued_over_the_break():

@@ -1,0 +1,101 @@
+"""Was a line break inside a table cell a cut inside one word or a wrap at a space?
+
+A narrow column cuts a word too long for it where it stops fitting ('verksamhetsområde' / 'schefer') and wraps
+other text at spaces. The geometry (does the line reach the column's text edge?) is the reader's; this module
+judges the characters and words on both sides of a break that could be either, from spaCy's Swedish lookup
+lexicon: whether the halves, the whole, or a compound of them are words. Both cell readers (the risk register's,
+extractors/risks.py, and the control plan's, extractors/controls.py) ask it, so one rule decides for both.
+"""
+from __future__ import annotations
+
+import re
+from functools import lru_cache
+
+from parsers.text import swedish_lemmas, swedish_lexicon
+
+# short words that often follow a long word across a wrap at a space; read as words, not as a cut word's tail
+# (articles such as "en"/"de" are left out: they are common tails too, "Integrationspakt|en")
+FUNCTION_WORDS = frozenset("""och i på av för att som med till ska är inte om vid från samt eller enligt under efter
+kan har hos mot ut in upp nu då där när så men utan inom mellan genom över vilket vilka sker finns får blir bli
+tas ges görs utifrån kring via""".split())  # the last three: prepositions the lexicon does not know
+
+CUT_ROOM_EM = 1.0  # room a cut word can leave: its next letter's advance (up to ~0.83 em, 'm') plus the edge's slack
+
+
+def is_word(token: str) -> bool:
+    """Is `token` a Swedish word form (spaCy's lookup lexicon)?"""
+    return token.lower() in swedish_lexicon()
+
+
+def is_linking_s(token: str) -> bool:
+    """Is `token` a base form plus the compound-linking -s (`informations`, `brandskydds`)? A genitive of a
+    definite or plural form (`förvaltningens`, `verksamheters`) is not."""
+    low = token.lower()
+    return len(low) >= 6 and low.endswith("s") and low[:-1] in swedish_lemmas()
+
+
+@lru_cache(maxsize=4096)
+def compound_parts(token: str, depth: int = 0) -> int | None:
+    """The fewest words `token` is made of (1: a word; a compound with the linking -s- counts its parts), or None
+    when it is no word and no compound of at most four: `verksamhetsplaneringen` -> 2."""
+    low = token.lower()
+    if is_word(low):
+        return 1
+    if depth >= 3:
+        return None
+    best = None
+    for i in range(4, len(low) - 2):
+        head, tail = low[:i], low[i:]
+        if is_word(head) or (head.endswith("s") and is_word(head[:-1])):
+            rest = compound_parts(tail, depth + 1)
+            if rest is not None and (best is None or rest + 1 < best):
+                best = rest + 1
+    return best
+
+
+def heads_compound(token: str) -> bool:
+    """Does `token`, itself no word the lexicon knows, read as a compound ending in a base form plus the linking
+    -s (`kompetensförsörjnings`: the first half of a longer compound cut at the line end)? A genitive of a
+    definite compound (`arbetsmarknadsförvaltningens`) does not."""
+    low = token.lower()
+    if len(low) < 8 or not low.endswith("s") or is_word(low):
+        return False
+    stem = low[:-1]
+    return any(stem[i:] in swedish_lemmas() and is_compound(stem[:i]) for i in range(4, len(stem) - 3))
+
+
+def is_compound(token: str) -> bool:
+    """Is `token` a word or a compound of words (with the linking -s-): `informationssäkerhetsarbete`?"""
+    return compound_parts(token) is not None
+
+
+def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
+    """Was the break between `before` (a one-word line that fills its column) and `after` a wrap at a space
+    rather than a cut inside one word? Read from the characters and words at the break: closing punctuation
+    never starts a wrapped line, and digits on both sides are one number cut (`1` / `0` in a narrow Nr column); punctuation before the break, a capital or an opening bracket after it, or
+    a short function word after it say space; a break whose two halves make a word, or a compound of fewer words
+    than the halves are together, says cut; otherwise both halves must be words (the first at least a compound, a
+    compound second only after a plain word)."""
+    if re.match(r"[,.;:!?)\]]", after) or (before[-1:].isdigit() and after[:1].isdigit()):
+        return False
+    if re.search(r"[,.;:!?)\]]$", before) or re.match(r"[(\[\"'A-ZÅÄÖ0-9]", after):
+        return True
+    left = re.search(r"(\w+)$", before)
+    right = re.match(r"(\w+)", after)
+    if not left or not right:
+        return True
+    a, b = left.group(1), right.group(1)
+    if b.lower() in FUNCTION_WORDS:
+        return True
+    if is_word(a + b) or len(b) < 4 or (is_linking_s(a) and is_compound(b)):
+        return False
+    whole, left_parts, right_parts = compound_parts(a + b), compound_parts(a), compound_parts(b)
+    if whole is not None and left_parts is not None and right_parts is not None and whole < left_parts + right_parts:
+        return False  # one compound reads in fewer words than the two halves: `verksamhetsplane|ringen`
+    if tail_alone and whole is not None and left_parts == 1 and a.lower() in swedish_lemmas():
+        return False  # a base form whose tail ends the cell alone on its line heads a compound: `Kompetens|försörjning`
+    if whole is not None and heads_compound(a):
+        return False  # an unknown compound with the linking -s before the rest of it: `Kompetensförsörjnings|plan`
+    if is_word(b):  # a word after a word, a compound, or a form neither half nor the whole is known as
+        return left_parts is not None or whole is None  # (`Informationsklassning|uteblir`): a wrap
+    return is_word(a) and is_compound(b)
