@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Iterable, Sequence
 
-from extractors.pages import Box, Line, Page, Rule, Word, close_runs, union_box, words_to_lines
+from extractors.pages import Box, Line, Page, Rule, Word, close_runs, mode_size, union_box, words_to_lines
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number, parse_yes_no
 from parsers.text import stop_words, swedish_lexicon
 from pipeline.extract import SectionContext, SectionResult
@@ -385,14 +385,18 @@ def read_ruled_tables(pages: Sequence[Page], running: set[tuple[int, float]]) ->
                 _note_line(ln, page.number, pending_heading)
                 seen_text = seen_text or not all(w.bold for w in ln.words)
             outside = [o for o in outside if o.bottom > top + 0.5]
-            heading = _heading_of(pending_heading)
             xs = block.bands[0].xs
             table = tables[-1] if tables and same_columns(tables[-1].xs, xs) else None
+            widowed = widowed_header(pending_heading, xs, page.number) if table is None and not block.header else []
+            if widowed:
+                del pending_heading[-len(widowed):]
+            heading = _heading_of(pending_heading)
             if table is None or block.header:
-                texts = _header_texts(block.header, xs)
+                header = block.header or [pl.line for pl in widowed]
+                texts = _header_texts(header, xs)
                 if table is None or texts != table.header:
-                    table = GridTable(xs, texts, page.number if block.header else None,
-                                      union_box([ln.bbox for ln in block.header]) if block.header else None)
+                    table = GridTable(xs, texts, (widowed[0].page if widowed else page.number) if header else None,
+                                      union_box([ln.bbox for ln in header]) if header else None)
                     tables.append(table)
                     open_spans = [None] * (len(xs) - 1)
             if len(open_spans) != len(xs) - 1:
@@ -408,6 +412,28 @@ def read_ruled_tables(pages: Sequence[Page], running: set[tuple[int, float]]) ->
             _note_line(ln, page.number, pending_heading)
             seen_text = seen_text or not all(w.bold for w in ln.words)
     return tables
+
+
+def widowed_header(pending: Sequence[PageLine], xs: Sequence[float], page: int) -> list[PageLine]:
+    """The bold lines that end the page before a table printed without a header, when they read as that table's
+    header (a page break between header and rows): the last lines, of one type size, whose every word stands
+    within one of the table's columns, not across a column rule, naming at least three columns. A heading above
+    them runs across the rules or is set larger, and stays the table's heading."""
+    if not pending or pending[-1].page >= page:
+        return []
+    last = pending[-1]
+    size = mode_size(last.line.words)
+    lines: list[PageLine] = []
+    columns: set[int] = set()
+    for pl in reversed(pending):
+        cols = [_column_of(w, xs) for w in pl.line.words]
+        within = all(c is not None and xs[c] - 0.5 <= w.x0 and w.x1 <= xs[c + 1] + 0.5
+                     for w, c in zip(pl.line.words, cols))
+        if pl.page != last.page or not within or abs(mode_size(pl.line.words) - size) > 0.3:
+            break
+        lines.insert(0, pl)
+        columns.update(cols)
+    return lines if len(columns) >= 3 else []
 
 
 def _note_line(ln: Line, page: int, pending: list[PageLine]) -> None:

@@ -165,6 +165,26 @@ def test_innovation_table_rows_with_budget_and_timeline():
     assert any("DEV: budget not read" in p.message for p in result.problems)  # never guessed
 
 
+def test_an_innovation_header_widowed_at_the_foot_of_a_page_heads_the_rows_on_the_next():
+    """Held-out seed 34: the header printed alone at the foot of one page, under its heading; the rows on the next
+    pages without it (5 projects were lost with 'no innovation table found')."""
+    xs = [40.0, 140.0, 300.0, 380.0, 470.0, 560.0]
+    heading = words_at("Innovationssatsningar", 40, 470, 12.0, bold=True)
+    hw, hr, _ = header(xs, 500, ["Namn på satsningen", "Beskrivning", "Tidplan", "Storlek på budget", "Kontakt"])
+    gw, gr, _ = grid(xs, 60, [
+        [["Vux 2.0"], ["Utveckla nya", "metoder"], ["december 2017 -", "juni 2022"], ["18,7 miljoner kr"], ["Lisa"]],
+        [["Studiesluss"], ["Bereda väg"], ["2020- 2023"], ["7, 8 miljoner kr"], ["Christina"]],
+    ])
+    result = extract_innovation_table([page(29, heading + hw, hr), page(30, gw, gr)], None)
+    assert [(r.name, r.budget_sek, r.page) for r in result.records] == [
+        ("Vux 2.0", Decimal("18700000.0"), 30), ("Studiesluss", Decimal("7800000.0"), 30)]
+    assert result.problems == []
+    # bold lines at a page's foot that run across the column rules are a heading, not a header
+    across = words_at("Satsningar som pågår under hela året och fortsätter nästa år", 40, 500, 8.0, bold=True)
+    result = extract_innovation_table([page(29, heading + across), page(30, gw, gr)], None)
+    assert result.records == [] and "no innovation table found" in result.problems[0].message
+
+
 def test_pages_in_an_unknown_layout_give_problems_not_projects():
     prose = page(1, words_at("Nämnden har arbetat med många projekt under året.", 40, 100), landscape=False)
     bold_only = page(2, words_at("1. Inledning", 40, 80, 12.0, bold=True) + words_at("Text om året.", 40, 100))
