@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 from extractors.pages import Box, Line, Page, Rule, Word, close_runs, mode_size, union_box, words_to_lines
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number, parse_yes_no
-from parsers.text import stop_words, swedish_lexicon
+from parsers.cuts import wrapped_at_space
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Problem, Procurement, Provenance, Record
 
@@ -148,36 +148,12 @@ def _cut_mid_word(line: Line, nxt: Line, limit: float) -> bool:
 
 def _ambiguous_break_is_cut(fragment: str, rest_text: str) -> bool:
     """Decide a line break that geometry leaves open (a full-width word, then a word that would not have fitted
-    either): an address goes on ('stockhol' | 'm.se'); a joined word ending in a dictionary word that
-    straddles the break is one word ('Handledningskonsult' | 'er'); a function word starts a new word ('för');
-    a one- or two-letter rest is a cut ('Medborgarutvecklin' | 'g'); two words that each stand alone are a
-    wrap ('Inte' | 'bestämt') — a compound's first part ending in the linking -s ('kombinations' |
-    'utbildningar') does not stand alone."""
-    rest = re.sub(r"\W+$", "", rest_text).lower()
-    frag = re.sub(r"\W+$", "", fragment).lower()
+    either): an address goes on ('stockhol' | 'm.se'); the rest is the words' to decide, by the rules both
+    other cell readers use (parsers.cuts.wrapped_at_space): 'Handledningskonsult' | 'er' and 'Medborgar' |
+    'utveckling' are cuts, 'Inte' | 'bestämt' a wrap."""
     if fragment.endswith((".", "@")) or "@" in fragment or "/" in fragment:
         return True
-    if _joins_to_word(frag, rest):
-        return True
-    if rest in stop_words():
-        return False
-    if len(rest) <= 2:
-        return True
-    lexicon = swedish_lexicon()
-    stands_alone = frag in stop_words() or (frag in lexicon and not LINKING_S.search(frag))
-    return not (stands_alone and rest in lexicon)
-
-
-LINKING_S = re.compile(r"(tions|ings|hets|skaps|doms|itets|ares|nads)$")
-
-
-def _joins_to_word(fragment: str, rest: str) -> bool:
-    """Does fragment+rest end in a dictionary word of 6+ letters that straddles the cut with 3+ letters of the
-    fragment ('handledningskonsult' + 'er' ends in 'konsulter')? Compounds are rarely in the dictionary,
-    their last part is."""
-    joined = fragment + rest
-    lexicon = swedish_lexicon()
-    return any(joined[i:] in lexicon for i in range(0, len(fragment) - 2) if len(joined) - i >= 6)
+    return not wrapped_at_space(fragment, rest_text)
 
 
 def join_cell_lines(lines: Sequence[Line], right: float | None = None, left: float | None = None) -> str:

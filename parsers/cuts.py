@@ -11,13 +11,16 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from parsers.text import swedish_lemmas, swedish_lexicon
+from parsers.text import swedish_lemma_store, swedish_lemmas, swedish_lexicon
 
 # short words that often follow a long word across a wrap at a space; read as words, not as a cut word's tail
 # (articles such as "en"/"de" are left out: they are common tails too, "Integrationspakt|en")
 FUNCTION_WORDS = frozenset("""och i på av för att som med till ska är inte om vid från samt eller enligt under efter
 kan har hos mot ut in upp nu då där när så men utan inom mellan genom över vilket vilka sker finns får blir bli
 tas ges görs utifrån kring via""".split())  # the last three: prepositions the lexicon does not know
+
+# money units a narrow column wraps onto a line of their own ('18,7 miljoner' / 'kr'): words, however short
+UNIT_WORDS = frozenset({"kr", "tkr", "mkr", "mnkr", "mdkr", "kronor"})
 
 CUT_ROOM_EM = 1.0  # room a cut word can leave: its next letter's advance (up to ~0.83 em, 'm') plus the edge's slack
 
@@ -64,6 +67,14 @@ def heads_compound(token: str) -> bool:
     return any(stem[i:] in swedish_lemmas() and is_compound(stem[:i]) for i in range(4, len(stem) - 3))
 
 
+def is_compound_stem(token: str) -> bool:
+    """Is `token` a noun's compounding stem, its base form less the final -e (`medborgar` of `medborgare`,
+    `mässpojk` of `mässpojke`)? The lexicon lists such stems with their base form; a whole word's forms add to it
+    (`förvaltningens`) or change it. Verb stems (`utfall` of `utfalla`) are left out: some are nouns too."""
+    low = token.lower()
+    return len(low) >= 6 and swedish_lemma_store().get(low) == low + "e"
+
+
 def is_compound(token: str) -> bool:
     """Is `token` a word or a compound of words (with the linking -s-): `informationssäkerhetsarbete`?"""
     return compound_parts(token) is not None
@@ -72,11 +83,12 @@ def is_compound(token: str) -> bool:
 def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
     """Was the break between `before` (a one-word line that fills its column) and `after` a wrap at a space
     rather than a cut inside one word? Read from the characters and words at the break: closing punctuation
-    never starts a wrapped line, and digits on both sides are one number cut (`1` / `0` in a narrow Nr column); punctuation before the break, a capital or an opening bracket after it, or
-    a short function word after it say space; a break whose two halves make a word, or a compound of fewer words
+    or a slash never starts a wrapped line ('återbetalningsskyldig' / '/stå'), and digits on both sides are one number cut (`1` / `0` in a narrow Nr column); punctuation before the break, a capital or an opening bracket after it, or
+    a short function word or a money unit after it say space (unless it is one letter or the line before is no
+    word, and the two make one: `august|i`, `februar|i`); a break whose two halves make a word, or a compound of fewer words
     than the halves are together, says cut; otherwise both halves must be words (the first at least a compound, a
     compound second only after a plain word)."""
-    if re.match(r"[,.;:!?)\]]", after) or (before[-1:].isdigit() and after[:1].isdigit()):
+    if re.match(r"[,.;:!?)\]/]", after) or (before[-1:].isdigit() and after[:1].isdigit()):
         return False
     if re.search(r"[,.;:!?)\]]$", before) or re.match(r"[(\[\"'A-ZÅÄÖ0-9]", after):
         return True
@@ -85,7 +97,9 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
     if not left or not right:
         return True
     a, b = left.group(1), right.group(1)
-    if b.lower() in FUNCTION_WORDS:
+    if (len(b) == 1 or not is_word(a)) and is_word(a + b):
+        return False  # the rest of a word, even a function word's letters: `februar|i`, `august|i`
+    if b.lower() in FUNCTION_WORDS or b.lower() in UNIT_WORDS:
         return True
     if is_word(a + b) or len(b) < 4 or (is_linking_s(a) and is_compound(b)):
         return False
@@ -94,8 +108,8 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
         return False  # one compound reads in fewer words than the two halves: `verksamhetsplane|ringen`
     if tail_alone and whole is not None and left_parts == 1 and a.lower() in swedish_lemmas():
         return False  # a base form whose tail ends the cell alone on its line heads a compound: `Kompetens|försörjning`
-    if whole is not None and heads_compound(a):
-        return False  # an unknown compound with the linking -s before the rest of it: `Kompetensförsörjnings|plan`
+    if whole is not None and (heads_compound(a) or is_compound_stem(a)):
+        return False  # a compound's head before the rest of it: `Kompetensförsörjnings|plan`, `Medborgar|utveckling`
     if is_word(b):  # a word after a word, a compound, or a form neither half nor the whole is known as
         return left_parts is not None or whole is None  # (`Informationsklassning|uteblir`): a wrap
     return is_word(a) and is_compound(b)
