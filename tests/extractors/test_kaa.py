@@ -15,8 +15,8 @@ from decimal import Decimal
 
 import pytest
 
-from extractors.kaa import (SECTION, Grid, TCell, TextFact, TRow, columns_table, content_lines, continued_row,
-                            cut_at_edges, extract_kaa, fact_rejection, header_cell_text, line_kind, body_size, locating_print,
+from extractors.kaa import (SECTION, Grid, TCell, TextFact, TRow, chunk_to_grid, columns_table, content_lines,
+                            continued_row, cut_at_edges, extract_kaa, fact_rejection, header_cell_text, line_kind, body_size, locating_print,
                             outreach_table, prose_facts, resolved_grid, section_grids, unread_cells)
 from extractors.pages import Word
 from parsers.facts import Fact
@@ -173,6 +173,25 @@ def test_a_header_cut_mid_word_in_a_narrow_column_is_mended():
     assert header_cell_text([line("Inskrivn"), line("a")]) == "Inskrivna"
     assert header_cell_text([line("Antal", "till"), line("studier/arbete")]) == "Antal till studier/arbete"
     assert header_cell_text([line("Andel"), [], line("avslutade")]) == "Andel avslutade"
+
+
+def test_a_header_printed_at_a_page_foot_and_again_over_the_rows_is_read_once():
+    """Held-out variant 87: the Jobbtorg table's header stood alone at the foot of page 66 and again over the rows
+    on page 67; read as one header ('Inskrivna Inskrivna') the table's year went undecided, 54 figures unread."""
+    from extractors.kpis import PlacedLine
+    from extractors.pages import Line
+
+    def placed(page, top, texts, bold=False):
+        x = [40, 200, 260]
+        words = tuple(Word(t, x[i] + (0 if i == 0 else 40 - 6 * len(t)), top, x[i] + (6 * len(t) if i == 0 else 40),
+                           top + 8, "Test-Bold" if bold else "Test", 8) for i, t in enumerate(texts))
+        return PlacedLine(page, Line(words))
+    header = ["Jobbtorg", "Inskrivna", "Avslutade"]
+    rows = [placed(67, 60, ["Globen", "734", "432"]), placed(67, 70, ["Kista", "402", "244"])]
+    grid = chunk_to_grid([placed(66, 780, header, True), placed(67, 48, header, True)] + rows)
+    assert grid.headers == ["Inskrivna", "Avslutade"] and grid.label_header == "Jobbtorg"
+    widowed = chunk_to_grid([placed(66, 780, header, True)] + rows)  # printed only at the foot: still the header
+    assert widowed.headers == ["Inskrivna", "Avslutade"]
 
 
 def test_figures_of_close_columns_are_cut_at_the_column_edge():
