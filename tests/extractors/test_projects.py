@@ -179,6 +179,13 @@ def test_an_innovation_header_widowed_at_the_foot_of_a_page_heads_the_rows_on_th
     assert [(r.name, r.budget_sek, r.page) for r in result.records] == [
         ("Vux 2.0", Decimal("18700000.0"), 30), ("Studiesluss", Decimal("7800000.0"), 30)]
     assert result.problems == []
+    # held-out seed 105: a long column label set smaller than the rest of the header; the heading above, larger
+    small = [w for i, c in enumerate(["Namn på satsningen", "", "Tidplan", "Storlek på budget", "Kontakt"]) if c
+             for w in words_at(c, xs[i] + 2, 500, 8.0, bold=True)] + words_at("Kort beskrivning", xs[1] + 2, 511, 5.0,
+                                                                               bold=True)
+    heading_in_a_column = words_at("Satsningar", 40, 470, 12.0, bold=True)
+    result = extract_innovation_table([page(29, heading_in_a_column + small, hr), page(30, gw, gr)], None)
+    assert [r.name for r in result.records] == ["Vux 2.0", "Studiesluss"] and result.problems == []
     # bold lines at a page's foot that run across the column rules are a heading, not a header
     across = words_at("Satsningar som pågår under hela året och fortsätter nästa år", 40, 500, 8.0, bold=True)
     result = extract_innovation_table([page(29, heading + across), page(30, gw, gr)], None)
