@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 from extractors.pages import Box, Line, Page, Word, union_box, words_to_lines
 from parsers.codes import parse_assessment
 from parsers.numbers import ParseError, normalise_spaces
-from parsers.cuts import wrapped_at_space
+from parsers.cuts import join_from_the_end
 from parsers.text import join_wrapped
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Assessment, ControlRow, FollowupRow, Problem, Provenance, Record, RiskRow
@@ -536,52 +536,26 @@ def first_letter_width(word: Word) -> float:
     return (word.x1 - word.x0) * ADVANCE.get(text[:1], 556) / total if total else 0.0
 
 
-def cut_mid_word(prev: Line, nxt: Line, text_right: float, rest: str, tail_alone: bool) -> bool:
-    """Was the previous line one word too long for its column, cut where the column ended? It is alone on its
-    line, reaches the column's text edge closer than 1.2 of the next line's average letter or of its first letter
-    (an 'm' is wide: 'Budgetföljsa' / 'mhet'), and the next line goes on in lower case;
-    whether the words say cut or wrap is `parsers.cuts.wrapped_at_space`'s to judge, with `rest` the cell's text
-    from the next line on (already mended) and `tail_alone` whether that is one word ending the cell."""
+def may_be_cut(prev: Line, nxt: Line, text_right: float) -> bool:
+    """Could the previous line be one word too long for its column, cut where the column ended? It is alone on
+    its line, ends in a letter or digit, reaches the column's text edge closer than 1.2 of the next line's
+    average letter or of its first letter (an 'm' is wide: 'Budgetföljsa' / 'mhet'), and the next line goes on
+    in lower case. Whether the words then say cut is `parsers.cuts.wrapped_at_space`'s to judge."""
     if len(prev.words) != 1 or not nxt.words:
         return False
     head = normalise_spaces(nxt.words[0].text)
     if not head or not (head[0].islower() or head[0].isdigit()) or not prev.words[0].text[-1:].isalnum():
         return False
     char = (nxt.words[0].x1 - nxt.words[0].x0) / max(len(head), 1)
-    if text_right - prev.x1 >= 1.2 * max(char, first_letter_width(nxt.words[0])):
-        return False  # the next character would have fitted: the line ended at a space
-    return not wrapped_at_space(normalise_spaces(prev.text), rest, tail_alone)
-
-
-CLOSING_PUNCTUATION = re.compile(r"[,.;:!?)\]]")
-
-
-def join_line(line: str, prev: Line, nxt: Line, text_right: float, rest: str, tail_alone: bool = False) -> str:
-    """A cell's line put before the rest of its text (from the next line on): a word cut at the column edge is
-    mended, a hyphen at the end of a word joins (or keeps a space before 'och', 'eller', …), closing punctuation
-    that a narrow column wrapped onto the next line ('delegationsordning' / ', lagar') joins without a space,
-    otherwise one space."""
-    if not line:
-        return rest
-    if cut_mid_word(prev, nxt, text_right, rest, tail_alone) or CLOSING_PUNCTUATION.match(rest):
-        return line + rest
-    if re.search(r"\w-$", line):
-        return join_wrapped(line, rest)
-    return line + " " + rest
+    return text_right - prev.x1 < 1.2 * max(char, first_letter_width(nxt.words[0]))
 
 
 def lines_to_text(lines: list[tuple[Line, float]]) -> str | None:
-    """A cell's lines (each with its column's text edge) as one text (see join_line); None for an empty cell.
-    Read from the last break to the first, so a word cut twice ('informations' / 'säkerhetsarb' / 'ete') is whole
-    before the break above it is judged."""
-    texts = [normalise_spaces(ln.text) for ln, _ in lines]
-    if not texts:
-        return None
-    out = texts[-1]
-    for i in range(len(texts) - 2, -1, -1):
-        out = join_line(texts[i], lines[i][0], lines[i + 1][0], lines[i + 1][1], out,
-                        tail_alone=i + 2 == len(texts) and " " not in out)
-    return out or None
+    """A cell's lines (each with its column's text edge) as one text (`parsers.cuts.join_from_the_end`, with
+    `may_be_cut` for the geometry); None for an empty cell."""
+    text = join_from_the_end([normalise_spaces(ln.text) for ln, _ in lines],
+                             lambda i: may_be_cut(lines[i][0], lines[i + 1][0], lines[i + 1][1]))
+    return text or None
 
 
 @dataclass

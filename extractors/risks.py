@@ -16,8 +16,8 @@ from dataclasses import dataclass, field
 from functools import cached_property
 
 from extractors.pages import Box, Line, Page, Rule, Word, union_box, words_to_lines
-from parsers import ParseError, join_wrapped, normalise_spaces, parse_in_control_plan, parse_number, parse_scale
-from parsers.cuts import CUT_ROOM_EM, wrapped_at_space
+from parsers import ParseError, normalise_spaces, parse_in_control_plan, parse_number, parse_scale
+from parsers.cuts import CUT_ROOM_EM, join_from_the_end
 from parsers.codes import CONSEQUENCE_LABELS, PROBABILITY_LABELS
 from pipeline.records import Problem, Provenance, RiskRow
 
@@ -334,29 +334,13 @@ def reaches_text_edge(line: Line, column: Column, next_line: Line) -> bool:
 
 
 def join_lines(lines: list[Line], column: Column | list[Column]) -> str:
-    """A cell's lines as running text, whitespace normalised.
-
-    Read from the last break to the first, so a word cut twice is whole before the break above it is
-    judged. A hyphen at a line end goes to `join_wrapped` (`IT-` + `resurser`, but `-` + `och` keeps its
-    space); a one-word line that fills the column (`reaches_text_edge`) may be a mid-word cut
-    (`verksamhetsområde|schefer`, `(flyktingmottagan|de)`) and is joined unless `wrapped_at_space`; a slash
-    at such a line's end joins without a space; anything else gets a space. `column` may be given per line
-    (a merged cell continued on a page with other column widths)."""
+    """A cell's lines as running text, whitespace normalised (`parsers.cuts.join_from_the_end`): a one-word line
+    that fills the column (`reaches_text_edge`) may be a mid-word cut (`verksamhetsområde|schefer`,
+    `(flyktingmottagan|de)`). `column` may be given per line (a merged cell continued on a page with other
+    column widths)."""
     columns = column if isinstance(column, list) else [column] * len(lines)
-    texts = [normalise_spaces(line.text) for line in lines]
-    if not texts:
-        return ""
-    out = texts[-1]
-    for i in range(len(texts) - 2, -1, -1):
-        before = texts[i]
-        if before.endswith("-"):
-            out = join_wrapped(before, out)
-        elif reaches_text_edge(lines[i], columns[i], lines[i + 1]) and (
-                before.endswith("/") or not wrapped_at_space(before, out, i + 2 == len(lines) and " " not in out)):
-            out = before + out
-        else:
-            out = before + " " + out
-    return out
+    return join_from_the_end([normalise_spaces(line.text) for line in lines],
+                             lambda i: reaches_text_edge(lines[i], columns[i], lines[i + 1]))
 
 
 def cell_lines(words: list[Word]) -> list[Line]:

@@ -4,14 +4,16 @@ A narrow column cuts a word too long for it where it stops fitting ('verksamhets
 other text at spaces. The geometry (does the line reach the column's text edge?) is the reader's; this module
 judges the characters and words on both sides of a break that could be either, from spaCy's Swedish lookup
 lexicon: whether the halves, the whole, or a compound of them are words. Both cell readers (the risk register's,
-extractors/risks.py, and the control plan's, extractors/controls.py) ask it, so one rule decides for both.
+extractors/risks.py, the control plan's, extractors/controls.py, and the ruled tables', extractors/procurement.py)
+ask it, so one rule decides for all; the first two also share the reading order (`join_from_the_end`).
 """
 from __future__ import annotations
 
 import re
 from functools import lru_cache
+from typing import Callable, Sequence
 
-from parsers.text import swedish_lemma_store, swedish_lemmas, swedish_lexicon
+from parsers.text import join_wrapped, swedish_lemma_store, swedish_lemmas, swedish_lexicon
 
 # short words that often follow a long word across a wrap at a space; read as words, not as a cut word's tail
 # (articles such as "en"/"de" are left out: they are common tails too, "Integrationspakt|en")
@@ -21,6 +23,8 @@ tas ges görs utifrån kring via""".split())  # the last three: prepositions the
 
 # money units a narrow column wraps onto a line of their own ('18,7 miljoner' / 'kr'): words, however short
 UNIT_WORDS = frozenset({"kr", "tkr", "mkr", "mnkr", "mdkr", "kronor"})
+
+CLOSING_PUNCTUATION = re.compile(r"[,.;:!?)\]]")
 
 CUT_ROOM_EM = 1.0  # room a cut word can leave: its next letter's advance (up to ~0.83 em, 'm') plus the edge's slack
 
@@ -97,11 +101,12 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
     if not left or not right:
         return True
     a, b = left.group(1), right.group(1)
-    if (len(b) == 1 or not is_word(a)) and is_word(a + b):
+    joined = is_word(a + b)
+    if joined and (len(b) == 1 or not is_word(a)):
         return False  # the rest of a word, even a function word's letters: `februar|i`, `august|i`
     if b.lower() in FUNCTION_WORDS or b.lower() in UNIT_WORDS:
         return True
-    if is_word(a + b) or len(b) < 4 or (is_linking_s(a) and is_compound(b)):
+    if joined or len(b) < 4 or (is_linking_s(a) and is_compound(b)):
         return False
     whole, left_parts, right_parts = compound_parts(a + b), compound_parts(a), compound_parts(b)
     if whole is not None and left_parts is not None and right_parts is not None and whole < left_parts + right_parts:
@@ -113,3 +118,25 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
     if is_word(b):  # a word after a word, a compound, or a form neither half nor the whole is known as
         return left_parts is not None or whole is None  # (`Informationsklassning|uteblir`): a wrap
     return is_word(a) and is_compound(b)
+
+
+def join_from_the_end(texts: Sequence[str], at_edge: Callable[[int], bool]) -> str:
+    """A cell's lines (whitespace normalised) as one text, read from the last break to the first, so a word cut
+    twice ('informations' / 'säkerhetsarb' / 'ete') is whole before the break above it is judged. A hyphen at a
+    line's end goes to `join_wrapped` ('IT-' + 'resurser', but '-' + 'och' keeps its space); closing punctuation
+    that starts the rest joins without a space; a line the reader's geometry says may be cut (`at_edge(i)`: it
+    fills its column) joins the rest without a space when it ends in a slash or `wrapped_at_space` says cut;
+    anything else gets a space."""
+    if not texts:
+        return ""
+    out = texts[-1]
+    for i in range(len(texts) - 2, -1, -1):
+        before = texts[i]
+        if before.endswith("-"):
+            out = join_wrapped(before, out)
+        elif CLOSING_PUNCTUATION.match(out) or (at_edge(i) and (
+                before.endswith("/") or not wrapped_at_space(before, out, i + 2 == len(texts) and " " not in out))):
+            out = before + out
+        else:
+            out = before + " " + out
+    return out
