@@ -144,16 +144,22 @@ def insert_rows(con: duckdb.DuckDBPyConnection, table: str, columns: dict[str, C
     unknown = present - set(columns)
     if unknown:
         raise KeyError(f"{table} has no column(s) {sorted(unknown)}")
-    batch = pa.table({n: pa.array([r.get(n) for r in rows], type=arrow_type(columns[n].type)) for n in names})
+    insert_arrow(con, table, pa.table({n: pa.array([r.get(n) for r in rows], type=arrow_type(columns[n].type))
+                                       for n in names}), on_conflict_ignore)
+    return len(rows)
+
+
+def insert_arrow(con: duckdb.DuckDBPyConnection, table: str, batch: pa.Table, on_conflict_ignore: bool = False) -> None:
+    """Insert an Arrow batch into `table`, its columns by name (one statement: DuckDB scans the batch in place).
+    `on_conflict_ignore`: a row whose key the table already holds is left out (ON CONFLICT DO NOTHING)."""
     view = f"_stage_{table}"
     con.register(view, batch)
     try:
-        cols = ", ".join(quote_ident(n) for n in names)
+        cols = ", ".join(quote_ident(n) for n in batch.column_names)
         con.execute(f"INSERT INTO {quote_ident(table)} ({cols}) SELECT {cols} FROM {quote_ident(view)}"
                     + (" ON CONFLICT DO NOTHING" if on_conflict_ignore else ""))
     finally:
         con.unregister(view)
-    return len(rows)
 
 
 @dataclass

@@ -20,6 +20,7 @@ import pyarrow as pa
 from pipeline.checks.model import DocData, Finding, check_row, doc_key
 from pipeline.checks.rules import CATALOGUE, Rule, run_rules
 from pipeline.records import ENTITIES, Record
+from warehouse.load import insert_arrow
 
 KEY_COLUMNS = ("run_id", "doc_id", "row_no")
 OPEN = "open"
@@ -270,12 +271,7 @@ def insert_batch(con: duckdb.DuckDBPyConnection, table: str, columns: tuple[str,
         marks = ", ".join("?" for _ in columns)
         con.executemany(f"INSERT INTO {table} ({cols}) VALUES ({marks})", rows)
         return
-    view = f"_stage_{table}"
-    con.register(view, batch)
-    try:
-        con.execute(f"INSERT INTO {table} ({cols}) SELECT {cols} FROM {view}")
-    finally:
-        con.unregister(view)
+    insert_arrow(con, table, batch)
 
 
 def rule_row(rule: Rule) -> list[Any]:
