@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 from extractors.pages import Box, Line, Page, Word, union_box, words_to_lines
 from parsers.codes import parse_assessment
 from parsers.numbers import ParseError, normalise_spaces
-from parsers.cuts import join_from_the_end
+from parsers.cuts import join_from_the_end, next_letter_did_not_fit
 from parsers.text import join_wrapped
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Assessment, ControlRow, FollowupRow, Problem, Provenance, Record, RiskRow
@@ -522,20 +522,6 @@ def round_box(box: Box | None) -> Box | None:
     return None if box is None else tuple(round(v, 2) for v in box)  # type: ignore[return-value]
 
 
-# advance widths per 1000 em of a common sans (Helvetica's metrics), only to tell a word's wide letters from its
-# narrow ones: the fonts differ, the proportions between 'm', 's' and 'i' much less
-ADVANCE = {**dict.fromkeys("abdeghnopquåäöü0123456789", 556), **dict.fromkeys("cksvxyz", 500),
-           **dict.fromkeys("fjt", 278), **dict.fromkeys("il", 222), "m": 833, "w": 722, "r": 333}
-
-
-def first_letter_width(word: Word) -> float:
-    """The printed width of a word's first letter: the word's width shared out by its letters' advance widths
-    (an 'm' takes half again the average letter of 'mhet', an 's' about the average of 'saknas')."""
-    text = word.text.lower()
-    total = sum(ADVANCE.get(c, 556) for c in text)
-    return (word.x1 - word.x0) * ADVANCE.get(text[:1], 556) / total if total else 0.0
-
-
 def may_be_cut(prev: Line, nxt: Line, text_right: float) -> bool:
     """Could the previous line be one word too long for its column, cut where the column ended? It is alone on
     its line, ends in a letter or digit, reaches the column's text edge closer than 1.2 of the next line's
@@ -546,8 +532,7 @@ def may_be_cut(prev: Line, nxt: Line, text_right: float) -> bool:
     head = normalise_spaces(nxt.words[0].text)
     if not head or not (head[0].islower() or head[0].isdigit()) or not prev.words[0].text[-1:].isalnum():
         return False
-    char = (nxt.words[0].x1 - nxt.words[0].x0) / max(len(head), 1)
-    return text_right - prev.x1 < 1.2 * max(char, first_letter_width(nxt.words[0]))
+    return next_letter_did_not_fit(text_right - prev.x1, head, nxt.words[0].x1 - nxt.words[0].x0)
 
 
 def lines_to_text(lines: list[tuple[Line, float]]) -> str | None:

@@ -17,7 +17,7 @@ from functools import cached_property
 
 from extractors.pages import Box, Line, Page, Rule, Word, union_box, words_to_lines
 from parsers import ParseError, normalise_spaces, parse_in_control_plan, parse_number, parse_scale
-from parsers.cuts import CUT_ROOM_EM, join_from_the_end
+from parsers.cuts import join_from_the_end, next_letter_did_not_fit
 from parsers.codes import CONSEQUENCE_LABELS, PROBABILITY_LABELS
 from pipeline.records import Problem, Provenance, RiskRow
 
@@ -322,15 +322,15 @@ class CellText:
 
 
 def reaches_text_edge(line: Line, column: Column, next_line: Line) -> bool:
-    """Does a one-word line end so close to the column's text edge that the next line's first character
-    might not have fitted? Only such a line can end in a mid-word cut (a word too long for its column is
-    cut where it stops fitting); a line with several words, or with room left, was wrapped at a space. The room
-    is measured against the widest letter, not the next word's average one ('Personalad' / 'ministration': an
-    'm' did not fit where the average letter of 'ministration' would have), with the edge's estimate ~1 pt off."""
+    """Does a one-word line end so close to the column's text edge that the next line's first letter did not
+    fit (parsers.cuts.next_letter_did_not_fit)? Only such a line can end in a mid-word cut (a word too long for its
+    column is cut where it stops fitting); a line with several words, or with room left for the next letter, was
+    wrapped at a space ('Personalad' / 'ministration' left no room for an 'm'; 'diskriminerande' / 'hantering'
+    left room for an 'h')."""
     if len(line.words) != 1 or not next_line.words:
         return False
-    em = max(w.size for w in line.words) or (line.bottom - line.top)
-    return column.text_x1 - line.x1 < CUT_ROOM_EM * em
+    head = next_line.words[0]
+    return next_letter_did_not_fit(column.text_x1 - line.x1, head.text, head.x1 - head.x0)
 
 
 def join_lines(lines: list[Line], column: Column | list[Column]) -> str:

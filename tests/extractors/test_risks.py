@@ -132,6 +132,10 @@ def test_join_lines_mends_cut_words_and_keeps_wraps_at_spaces():
         "Personaladministration"
     assert join_lines([line_ending_at("funktionsblandat", 60 - 0.9 * size), line_ending_at("utifrån behov", 30)],
                       col) == "funktionsblandat utifrån behov"
+    # room left for the next letter, if not for the next word: a wrap, however the words read (an 'h' fits in 0.93
+    # em; variants 34, 130 read 'diskriminerandehantering')
+    assert join_lines([line_ending_at("diskriminerande", 60 - 0.93 * size), line_ending_at("hantering).", 30)],
+                      col) == "diskriminerande hantering)."
     # a base form whose tail ends the cell alone heads a compound; before more words it does not (variant 17)
     assert join_lines([line_ending_at("Kompetens", 59.6), line_ending_at("försörjning", 30)], col) == \
         "Kompetensförsörjning"

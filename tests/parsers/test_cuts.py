@@ -1,5 +1,6 @@
 """The words on both sides of a line break: a cut inside one word or a wrap at a space (parsers.cuts)."""
-from parsers.cuts import compound_parts, heads_compound, is_compound_stem, is_linking_s, wrapped_at_space
+from parsers.cuts import (compound_parts, first_letter_width, heads_compound, is_compound_stem, is_linking_s,
+                          next_letter_did_not_fit, wrapped_at_space)
 
 
 def test_compound_parts_counts_the_fewest_words():
@@ -41,3 +42,17 @@ def test_characters_and_words_at_the_break_decide():
     assert not wrapped_at_space("delegationsordning", ", lagar")
     assert not wrapped_at_space("återbetalningsskyldig", "/stå för")  # held-out variant 79
     assert not wrapped_at_space("1", "0")
+
+
+def test_the_room_a_cut_leaves_is_under_its_next_letter():
+    # a word's width shared out by its letters' advances: an 'm' is wide, an 'i' narrow, a full stop narrower
+    assert first_letter_width("mhet", 20.0) > 20.0 / 4 > first_letter_width("ing", 12.0)
+    assert first_letter_width("g.", 5.6) > 5.6 / 2
+    assert first_letter_width("", 0.0) == 0.0
+    # 'Personalad' / 'ministration' (8.6 pt): 7.2 pt left, an 'm' of ~7.2 did not fit: may be cut
+    assert next_letter_did_not_fit(7.2, "ministration", 8.6 * 0.5 * 12)
+    # 'diskriminerande' / 'hantering).' (8.6 pt): 8.0 pt left, the 'h' (~4.8) would have fitted: a wrap
+    assert not next_letter_did_not_fit(8.04, "hantering).", 8.6 * 0.5 * 11)
+    # 'kompetensutvecklin' / 'g.' (6.7 pt): 4.0 pt left for a 'g' of ~3.7 (the edge is an estimate)
+    assert next_letter_did_not_fit(4.0, "g.", 5.6)
+    assert not next_letter_did_not_fit(0.0, " ", 3.0)
