@@ -2,7 +2,7 @@
 
 A narrow column cuts a word too long for it where it stops fitting ('verksamhetsområde' / 'schefer') and wraps
 other text at spaces. Where the column's text edge is is the reader's to know; whether the room a line leaves
-before it could have held the next letter is `next_letter_did_not_fit` (the risk and control readers ask it).
+before it could have held the next letter is `next_letter_did_not_fit`.
 This module then judges the characters and words on both sides of a break that could be either, from spaCy's
 Swedish lookup lexicon: whether the halves, the whole, or a compound of them are words. All three cell
 readers (the risk register's, extractors/risks.py, the control plan's, extractors/controls.py, and the ruled
@@ -31,7 +31,7 @@ CLOSING_PUNCTUATION = re.compile(r"[,.;:!?)\]]")
 # narrow ones: the fonts differ, the proportions between 'm', 's' and 'i' much less
 ADVANCE = {**dict.fromkeys("abdeghnopquåäöü0123456789", 556), **dict.fromkeys("cksvxyz", 500),
            **dict.fromkeys("fjt", 278), **dict.fromkeys("il", 222), "m": 833, "w": 722, "r": 333,
-           **dict.fromkeys(".,:;!/", 278), **dict.fromkeys("()-", 333)}
+           **dict.fromkeys(".,:;!/", 278), **dict.fromkeys("()-", 333), "@": 1015}
 NEXT_LETTER_SLACK = 1.2  # the room a cut leaves is under its next letter's width; 1.2 of it for the edge's estimate
 
 

@@ -130,6 +130,12 @@ def test_cell_lines_join_cut_words_directly_and_wrapped_words_with_a_space():
     assert join_cell_lines(wrapped, right, 100) == "Utvecklingsplatt för unga"  # a function word starts anew
     short = [line_of("Inte", 102, 0), line_of("bestämt", 102, 10)]
     assert join_cell_lines(short, right, 100) == "Inte bestämt"  # room was left: the line ended at a word
+    # room for the next letter (a narrow 'r'), if not for an em: a cut would have printed it, so a wrap, however the
+    # words read (parsers.cuts.next_letter_did_not_fit, the rule of the risk and control readers too)
+    roomy = [line_of("verksamhetsplane", 102, 0, 7.25), line_of("ringen", 102, 10)]  # 6 pt left of 8
+    assert join_cell_lines(roomy, right, 100) == "verksamhetsplane ringen"
+    mail = [line_of("carina.hammar", 102 + 3 * 4.0 - 7.0, 0), line_of("@stockholm.se", 102, 10)]
+    assert join_cell_lines(mail, right, 100) == "carina.hammar@stockholm.se"  # an '@' is wide (seeds 17, 29)
     dates = [line_of("2019-08-", 102, 0), line_of("01 - 2022", 102, 10)]
     assert join_cell_lines(dates, right, 100) == "2019-08-01 - 2022"
     hyphen = [line_of("IT-", 102, 0), line_of("resurser", 102, 10)]
