@@ -103,6 +103,15 @@ def test_two_figures_a_little_more_than_a_space_apart_split_at_the_column_edge()
     assert [c.text for c in words_to_cells(words, 1, 7.4)] == [f"88{NBSP}650{NBSP}130{NBSP}730{NBSP}324,13"]
     split = [c.text for c in words_to_cells(words, 1, 7.4, edges=[448.0, right_edge])]
     assert split == [f"88{NBSP}650", f"130{NBSP}730{NBSP}324,13"]
+    # a figure too wide for its column run against the one to its left, 0.16 pt further off than the spaces inside
+    # them (held-out variants 34 and 116: '28 671' on the Förändring edge, then '180 684 449,49')
+    close = 448.0 + 2.16 + (right[-1].x1 - right[0].x0)
+    words = r("28 671", 448.0, 100) + r("180 684 449,49", close, 100)
+    assert [c.text for c in words_to_cells(words, 1, 7.4, edges=[448.0, close])] == [
+        f"28{NBSP}671", f"180{NBSP}684{NBSP}449,49"]
+    # a group with no spaces of its own has no space to compare with: it asks for 0.4 em
+    words = r("671", 448.0, 100) + r("180 684 449,49", close, 100)
+    assert len(words_to_cells(words, 1, 7.4, edges=[448.0, close])) == 1
     # digit groups a space apart stay one figure even when one of them ends on an edge
     one = r("28 671 180", 502.6, 100)
     assert [c.text for c in words_to_cells(one, 1, 7.4, edges=[one[1].x1, 502.6])] == [
