@@ -2,8 +2,10 @@ from decimal import Decimal
 
 import pytest
 
+from extractors.sheets import ControlSum
 from pipeline.cli import main
-from pipeline.evaluate import combine, evaluate_variants, format_report, score_table, seeds_from_text
+from pipeline.evaluate import (combine, evaluate_document, evaluate_variants, format_report, score_table,
+                               seeds_from_text)
 
 
 def test_matching_by_key_and_field_accuracy():
@@ -33,6 +35,26 @@ def test_repeated_keys_are_told_apart_by_order():
     assert s.matched_rows == 2 and s.field_accuracy == 1.0
     report = format_report(combine([{"budget_lines": s}]))
     assert "budget_lines" in report
+
+
+def test_a_sheet_of_figures_is_scored_figure_by_figure():
+    """Reconciliation and control sheets print rows with a figure per column; their records are one figure each,
+    so the truth row is read as its figures (headings carry none), each with its own page."""
+    truth = {"tables": {"control_sums": [
+        {"label": "Kontroll konto 49xx", "row_kind": "heading", "page": 39},
+        {"account": "4901", "label": "Preliminärt kostnadsförda fakturor", "amount": "0,00", "page": 39,
+         "_provenance": {"amount": {"page": 40}}},
+        {"label": "Summa", "amount": "1\u00a0200,50", "diff": "-3,00", "page": 41}]}}
+
+    def fig(label, account, column_key, printed, page):
+        return ControlSum(label=label, account=account, column_key=column_key, value_sek=None,
+                          value_printed=printed, page=page)
+
+    got = [fig("Preliminärt kostnadsförda fakturor", "4901", "amount", "0,00", 40),
+           fig("Summa", None, "amount", "1 200,50", 41), fig("Summa", None, "diff", "-3,01", 41)]
+    s = evaluate_document(got, truth, entities=["control_sums"])["control_sums"]
+    assert (s.truth_rows, s.extracted_rows, s.matched_rows) == (3, 3, 3)
+    assert [(m["key"][2], m["truth"], m["extracted"]) for m in s.mismatches] == [("diff", "-3,00", "-3,01")]
 
 
 def test_seeds_from_text_reads_ranges_and_lists():
