@@ -689,7 +689,7 @@ def infer_infosec_columns(table: GridTable) -> dict[str, int]:
     numbers = [c for c in range(status) if all_match(c, lambda t: re.fullmatch(r"\d{1,3}\.?", t) is not None)]
     if numbers:
         out["req_no"] = numbers[0]
-    parts = [c for c in range(status) if all_match(c, lambda t: PART.match(t) is not None)]
+    parts = [c for c in range(status) if all_match(c, lambda t: PART.fullmatch(t) is not None)]
     if parts:
         out["part"] = parts[-1]
     longest = lambda cols: max(cols, key=lambda c: sum(len(t) for t in texts[c]), default=None)  # noqa: E731
@@ -728,7 +728,7 @@ def extract_infosec(pages: list[Page], ctx: SectionContext | None) -> SectionRes
     return out
 
 
-PART = re.compile(r"^[a-zåäö]\)$")
+PART = re.compile(r"([a-zåäö])\s*\)")  # 'a)'; a narrow column may print a space before the bracket ('a )')
 
 
 def infosec_rows(table: GridTable, cols: dict[str, int], section: str) -> tuple[list[Record], list[Problem]]:
@@ -766,9 +766,11 @@ def infosec_rows(table: GridTable, cols: dict[str, int], section: str) -> tuple[
             problems.append(Problem(r.page, section, f"requirement number not read: {req_no!r}"))
             req_no = None
         part = part_cell.text if part_cell is not None else ""
-        if part and not PART.match(part):
-            problems.append(Problem(r.page, section, f"requirement part not read: {part!r}"))
-            part = ""
+        if part:
+            m = PART.fullmatch(part)
+            if m is None:
+                problems.append(Problem(r.page, section, f"requirement part not read: {part!r}"))
+            part = m.group(1) + ")" if m else ""
         rec = InfosecRequirement(
             req_no=req_no.rstrip(".") if req_no else None,
             requirement=text_cell.text if text_cell is not None else None,

@@ -171,6 +171,20 @@ def test_infosec_parts_share_their_spanning_requirement_across_a_page_break():
     assert result.records[2].provenance["status"].page == 12
 
 
+def test_a_requirement_part_printed_with_a_space_before_its_bracket_is_read():
+    """Held-out variant 47 printed the parts 'a )' and 'b )' in a narrow column: read as 'a)' and 'b)', not left
+    unread with a problem (which cost both parts their identity)."""
+    hw, hr, y = header(INFOSEC_XS, 100, ["", "Redovisning av grundläggande baskrav", "", "Status", "Kommentar"])
+    gw, gr, _ = grid(INFOSEC_XS, y, [
+        [["4"], ["Förvaltningschef har tillsett", "a) att kartlägga samt"], ["a )"], ["Ja"], [""]],
+        [[""], ["b) att klassa."], ["b )"], ["Nej"], [""]],
+    ], open_below={(0, 0), (0, 1)})
+    result = extract_infosec([page(11, hw + gw, hr + gr)], None)
+    assert [(r.req_no, r.part, r.status) for r in result.records] == [("4", "a)", "Ja"), ("4", "b)", "Nej")]
+    assert not result.problems
+    assert result.records[0].provenance["part"].printed == "a )"  # the print stays as printed
+
+
 def test_a_requirements_table_without_its_header_is_read_by_its_content():
     """The header fell on a page outside the section: Ja/Nej, numbers and text lengths still say which
     column is which, and that is reported."""
