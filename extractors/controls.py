@@ -20,7 +20,7 @@ from typing import Iterable, Sequence
 from extractors.pages import Box, Line, Page, Word, union_box, words_to_lines
 from parsers.codes import parse_assessment
 from parsers.numbers import ParseError, normalise_spaces
-from parsers.cuts import join_from_the_end, next_letter_did_not_fit
+from parsers.cuts import join_from_the_end, line_may_end_in_cut
 from parsers.text import join_wrapped
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Assessment, ControlRow, FollowupRow, Problem, Provenance, Record, RiskRow
@@ -522,24 +522,11 @@ def round_box(box: Box | None) -> Box | None:
     return None if box is None else tuple(round(v, 2) for v in box)  # type: ignore[return-value]
 
 
-def may_be_cut(prev: Line, nxt: Line, text_right: float) -> bool:
-    """Could the previous line be one word too long for its column, cut where the column ended? It is alone on
-    its line, ends in a letter or digit, reaches the column's text edge closer than 1.2 of the next line's
-    average letter or of its first letter (an 'm' is wide: 'Budgetföljsa' / 'mhet'), and the next line goes on
-    in lower case. Whether the words then say cut is `parsers.cuts.wrapped_at_space`'s to judge."""
-    if len(prev.words) != 1 or not nxt.words:
-        return False
-    head = normalise_spaces(nxt.words[0].text)
-    if not head or not (head[0].islower() or head[0].isdigit()) or not prev.words[0].text[-1:].isalnum():
-        return False
-    return next_letter_did_not_fit(text_right - prev.x1, head, nxt.words[0].x1 - nxt.words[0].x0)
-
-
 def lines_to_text(lines: list[tuple[Line, float]]) -> str | None:
     """A cell's lines (each with its column's text edge) as one text (`parsers.cuts.join_from_the_end`, with
-    `may_be_cut` for the geometry); None for an empty cell."""
+    `parsers.cuts.line_may_end_in_cut` for the geometry); None for an empty cell."""
     text = join_from_the_end([normalise_spaces(ln.text) for ln, _ in lines],
-                             lambda i: may_be_cut(lines[i][0], lines[i + 1][0], lines[i + 1][1]))
+                             lambda i: line_may_end_in_cut(lines[i][0], lines[i + 1][0], lines[i][1]))
     return text or None
 
 

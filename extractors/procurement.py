@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 from extractors.pages import Box, Line, Page, Rule, Word, close_runs, mode_size, union_box, words_to_lines
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number, parse_yes_no
-from parsers.cuts import next_letter_did_not_fit, wrapped_at_space
+from parsers.cuts import line_may_end_in_cut, wrapped_at_space
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Problem, Procurement, Provenance, Record
 
@@ -126,8 +126,8 @@ def _cut_mid_word(line: Line, nxt: Line, limit: float) -> bool:
     `limit` is where text must end in the cell (its right edge less the padding). A cut fragment ends so
     close to it that the next character would not fit; the rest goes on in lower case. When the next word
     would not have fitted either, the words themselves decide (see _ambiguous_break_is_cut)."""
-    if len(line.words) != 1 or not nxt.words:
-        return False
+    if not line_may_end_in_cut(line, nxt, limit):
+        return False  # several words, or room left for the next letter: the line ended at a word's end
     w, head = line.words[0], nxt.words[0]
     if w.text[-1:] in ",;:)!?":
         return False
@@ -136,8 +136,6 @@ def _cut_mid_word(line: Line, nxt: Line, limit: float) -> bool:
         re.match(r"-\d", head.text) is not None and w.text[-1:].isdigit())
     if not (head.text[:1].islower() or address_rest or (head.text[:1].isdigit() and w.text[-1:].isdigit())):
         return False  # a word goes on in lower case (digits only after digits: 'augusti' | '2019' is a wrap)
-    if not next_letter_did_not_fit(limit - w.x1, head.text, head.x1 - head.x0):
-        return False  # the next letter would have fitted: the line ended at a word's end
     if address_rest:
         return True
     space = 0.28 * head.size

@@ -17,7 +17,7 @@ from functools import cached_property
 
 from extractors.pages import Box, Line, Page, Rule, Word, union_box, words_to_lines
 from parsers import ParseError, normalise_spaces, parse_in_control_plan, parse_number, parse_scale
-from parsers.cuts import join_from_the_end, next_letter_did_not_fit
+from parsers.cuts import join_from_the_end, line_may_end_in_cut
 from parsers.codes import CONSEQUENCE_LABELS, PROBABILITY_LABELS
 from pipeline.records import Problem, Provenance, RiskRow
 
@@ -319,28 +319,14 @@ class CellText:
         return union_box([line.bbox for line in self.lines])
 
 
-
-
-def reaches_text_edge(line: Line, column: Column, next_line: Line) -> bool:
-    """Does a one-word line end so close to the column's text edge that the next line's first letter did not
-    fit (parsers.cuts.next_letter_did_not_fit)? Only such a line can end in a mid-word cut (a word too long for its
-    column is cut where it stops fitting); a line with several words, or with room left for the next letter, was
-    wrapped at a space ('Personalad' / 'ministration' left no room for an 'm'; 'diskriminerande' / 'hantering'
-    left room for an 'h')."""
-    if len(line.words) != 1 or not next_line.words:
-        return False
-    head = next_line.words[0]
-    return next_letter_did_not_fit(column.text_x1 - line.x1, head.text, head.x1 - head.x0)
-
-
 def join_lines(lines: list[Line], column: Column | list[Column]) -> str:
     """A cell's lines as running text, whitespace normalised (`parsers.cuts.join_from_the_end`): a one-word line
-    that fills the column (`reaches_text_edge`) may be a mid-word cut (`verksamhetsområde|schefer`,
+    that fills its column (`parsers.cuts.line_may_end_in_cut`) may be a mid-word cut (`verksamhetsområde|schefer`,
     `(flyktingmottagan|de)`). `column` may be given per line (a merged cell continued on a page with other
     column widths)."""
     columns = column if isinstance(column, list) else [column] * len(lines)
     return join_from_the_end([normalise_spaces(line.text) for line in lines],
-                             lambda i: reaches_text_edge(lines[i], columns[i], lines[i + 1]))
+                             lambda i: line_may_end_in_cut(lines[i], lines[i + 1], columns[i].text_x1))
 
 
 def cell_lines(words: list[Word]) -> list[Line]:

@@ -1,8 +1,8 @@
 """Was a line break inside a table cell a cut inside one word or a wrap at a space?
 
 A narrow column cuts a word too long for it where it stops fitting ('verksamhetsområde' / 'schefer') and wraps
-other text at spaces. Where the column's text edge is is the reader's to know; whether the room a line leaves
-before it could have held the next letter is `next_letter_did_not_fit`.
+other text at spaces. Where the column's text edge is is the reader's to know; whether a line could end in a cut
+there (one word, too little room left for the next letter) is `line_may_end_in_cut`.
 This module then judges the characters and words on both sides of a break that could be either, from spaCy's
 Swedish lookup lexicon: whether the halves, the whole, or a compound of them are words. All three cell
 readers (the risk register's, extractors/risks.py, the control plan's, extractors/controls.py, and the ruled
@@ -12,9 +12,12 @@ from __future__ import annotations
 
 import re
 from functools import lru_cache
-from typing import Callable, Sequence
+from typing import TYPE_CHECKING, Callable, Sequence
 
 from parsers.text import join_wrapped, swedish_lemma_store, swedish_lemmas, swedish_lexicon
+
+if TYPE_CHECKING:
+    from extractors.pages import Line
 
 # short words that often follow a long word across a wrap at a space; read as words, not as a cut word's tail
 # (articles such as "en"/"de" are left out: they are common tails too, "Integrationspakt|en")
@@ -55,6 +58,17 @@ def next_letter_did_not_fit(room: float, text: str, width: float) -> bool:
         return False
     average = width / len(text)
     return room < NEXT_LETTER_SLACK * max(average, first_letter_width(text, width))
+
+
+def line_may_end_in_cut(line: "Line", next_line: "Line", text_right: float) -> bool:
+    """Could a cell's line end in a word cut at its column's text edge (`text_right`)? Only a line of one word (a
+    word too long for its column stands alone) that left too little room for the next line's first letter
+    (`next_letter_did_not_fit`); whether the words then say cut is `wrapped_at_space`'s to judge. The geometry
+    every cell reader asks, each knowing its own column's edge."""
+    if len(line.words) != 1 or not next_line.words:
+        return False
+    head = next_line.words[0]
+    return next_letter_did_not_fit(text_right - line.x1, head.text, head.x1 - head.x0)
 
 
 def is_word(token: str) -> bool:
