@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from parsers.text import join_wrapped, swedish_lemma_store, swedish_lemmas, swedish_lexicon
+from parsers.text import is_word, join_wrapped, swedish_lemma_store, swedish_lemmas
 
 if TYPE_CHECKING:
     from extractors.pages import Line
@@ -69,11 +69,6 @@ def line_may_end_in_cut(line: "Line", next_line: "Line", text_right: float) -> b
         return False
     head = next_line.words[0]
     return next_letter_did_not_fit(text_right - line.x1, head.text, head.x1 - head.x0)
-
-
-def is_word(token: str) -> bool:
-    """Is `token` a Swedish word form (spaCy's lookup lexicon)?"""
-    return token.lower() in swedish_lexicon()
 
 
 def is_linking_s(token: str) -> bool:
@@ -134,9 +129,9 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
     word, and the two make one: `august|i`, `februar|i`); a break whose two halves make a word, or a compound of fewer words
     than the halves are together, says cut; otherwise both halves must be words (the first at least a compound, a
     compound second only after a plain word)."""
-    if re.match(r"[,.;:!?)\]/]", after) or (before[-1:].isdigit() and after[:1].isdigit()):
+    if CLOSING_PUNCTUATION.match(after) or after.startswith("/") or (before[-1:].isdigit() and after[:1].isdigit()):
         return False
-    if re.search(r"[,.;:!?)\]]$", before) or re.match(r"[(\[\"'A-ZÅÄÖ0-9]", after):
+    if CLOSING_PUNCTUATION.match(before[-1:]) or re.match(r"[(\[\"'A-ZÅÄÖ0-9]", after):
         return True
     left = re.search(r"(\w+)$", before)
     right = re.match(r"(\w+)", after)

@@ -221,8 +221,9 @@ def stop_words() -> frozenset[str]:
     return frozenset(STOP_WORDS)
 
 
-def _is_word(w: str) -> bool:
-    return w.lower() in swedish_lexicon()
+def is_word(token: str) -> bool:
+    """Is `token` a Swedish word form (spaCy's lookup lexicon)?"""
+    return token.lower() in swedish_lexicon()
 
 
 def join_wrapped(first: str, second: str) -> str:
@@ -258,17 +259,17 @@ def _mid_word(left: str, right: str, joined: str, lone: bool = True) -> bool:
     that is no word on its own, before a short tail or another non-word, was cut mid-word. A lone letter
     that is no Swedish word ('e', unlike 'i', 'å', 'ö') after which the whole is a word was cut too
     ('Avslutad' / 'e'); `lone`: the letter stands alone ('a)' is a list mark)."""
-    if lone and len(right) == 1 and right.lower() not in SINGLE_LETTER_WORDS and _is_word(joined):
+    if lone and len(right) == 1 and right.lower() not in SINGLE_LETTER_WORDS and is_word(joined):
         return True
-    if _is_word(left) and _is_word(right):
+    if is_word(left) and is_word(right):
         return False
-    if _is_word(joined):
+    if is_word(joined):
         return True
     if right.lower() in stop_words():  # "… incidentrapportering | och …": a short function word starts anew
         return False
-    if not _is_word(left) and len(right) <= 3:
+    if not is_word(left) and len(right) <= 3:
         return True
-    return not _is_word(left) and not _is_word(right)
+    return not is_word(left) and not is_word(right)
 
 
 def repair_lines(lines: list[str]) -> str:
