@@ -47,6 +47,10 @@ def key_text(value: Any) -> str:
 NUMERIC = {"value_sek", "value", "numerator", "denominator", "prior_value", "budget_sek", "cofinancing_sek",
            "risk_no", "probability", "consequence", "risk_value", "level", "year", "page"}
 
+# tables whose truth rows are printed rows (a label, an account, a figure per column) and whose records are one
+# figure each: the truth is read figure by figure (`figure_rows`)
+PER_FIGURE = ("fixed_asset_reconciliation", "working_capital", "control_sums")
+
 # entity -> (key function, compared fields)
 SPECS: dict[str, tuple[Callable[[dict], tuple], list[str]]] = {
     "risks": (lambda r: (r["risk_no"],) if r.get("risk_no") is not None else ("event", key_text(r.get("event"))),
@@ -78,12 +82,8 @@ SPECS: dict[str, tuple[Callable[[dict], tuple], list[str]]] = {
                              ["requirement", "status", "comment", "page"]),
     **{e: (lambda r: (key_text(r.get("label")), r.get("account") or "", r.get("column_key")),
            ["value_printed", "page"])
-       for e in ("fixed_asset_reconciliation", "working_capital", "control_sums")},
+       for e in PER_FIGURE},
 }
-
-# tables whose truth rows are printed rows (a label, an account, a figure per column) and whose records are one
-# figure each: the truth is read figure by figure (`figure_rows`)
-PER_FIGURE = frozenset({"fixed_asset_reconciliation", "working_capital", "control_sums"})
 ROW_FIELDS = frozenset({"label", "resolved_label", "account", "row_kind", "level", "page", "bbox", "_table", "_row",
                         "_provenance"})
 

@@ -16,7 +16,7 @@ from extractors.sheets import (ControlSum, FixedAssetFigure, Row, WorkingCapital
                                extract_control_sums, extract_reconciliations, join_label_lines,
                                reconciliation_column_keys, repair_years, split_account_words, statement_column_keys,
                                words_to_cells, wrapped_label_right)
-from pipeline.evaluate import combine, evaluate_document
+from pipeline.evaluate import combine, evaluate_document, figure_rows
 from pipeline.extract import SectionContext
 from tests.conftest import extract_corpus
 
@@ -26,8 +26,6 @@ OWN = {"fixed_asset_reconciliation": FixedAssetFigure, "working_capital": Workin
        "control_sums": ControlSum}
 MY_SECTIONS = {"budget", "investeringar", "budgetavrakning", "balansrakning", "resultatrakning", "anlaggning",
                "kontokontroller"}
-TRUTH_META = {"label", "resolved_label", "account", "row_kind", "level", "page", "bbox", "_table", "_row",
-              "_provenance"}
 
 
 # ----- helpers ------------------------------------------------------------------------------------------
@@ -61,18 +59,10 @@ def norm(text) -> str:
 
 
 def truth_sheet_figures(truth: dict, entity: str) -> Counter:
-    """(label, account, column, printed, page) of every figure in the truth rows of a non-contract table."""
-    out: Counter = Counter()
-    for row in truth["tables"].get(entity, []):
-        if row.get("row_kind"):
-            continue
-        label = norm(row.get("label") or row.get("resolved_label") or "")
-        for key, value in row.items():
-            if key in TRUTH_META or value in (None, ""):
-                continue
-            page_no = ((row.get("_provenance") or {}).get(key) or {}).get("page", row.get("page"))
-            out[(label, row.get("account"), key, norm(value), page_no)] += 1
-    return out
+    """(label, account, column, printed, page) of every figure in the truth rows of a non-contract table (read
+    figure by figure as `muni eval` reads them: pipeline.evaluate.figure_rows)."""
+    return Counter((norm(f["label"] or ""), f["account"], f["column_key"], norm(f["value_printed"]), f["page"])
+                   for f in figure_rows(truth["tables"].get(entity, [])))
 
 
 def got_sheet_figures(records, entity: str) -> Counter:
