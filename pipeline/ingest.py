@@ -303,7 +303,7 @@ class Plan:
 
     run: RunSummary
     inputs: list[InputDoc]
-    known: Any  # warehouse.load.KnownState the plan was made against
+    known: Any  # warehouse.known.KnownState the plan was made against
     docs: dict[int, "DocumentExtraction"] = field(default_factory=dict)
 
     def pending(self) -> list[int]:
@@ -380,7 +380,7 @@ def plan_run(inputs: list[InputDoc], warehouse_path: Path | str, code_version: s
     unreadable, and the run goes on.
     """
     from pipeline.workers import WorkerLimits, inspect_all_isolated, inspect_isolated, start_worker_server
-    from warehouse.load import read_known_state
+    from warehouse.known import read_known_state
 
     started = time.perf_counter()
     run = new_run(code_version=code_version)
@@ -522,7 +522,8 @@ def load_plan(plan: Plan, warehouse_path: Path | str, *, extract=None, workers: 
     should the warehouse lose an extraction in the moment between plan and load, the next run's plan sees it.
     """
     from pipeline.checks.store import run_checks
-    from warehouse.load import known_state, load_run, published_vp_controls
+    from warehouse.known import known_state
+    from warehouse.load import load_run, published_vp_controls
     from warehouse.snapshot import writing
 
     from pipeline.workers import WorkerLimits, inspect_isolated

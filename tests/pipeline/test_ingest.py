@@ -15,7 +15,7 @@ from pipeline.sources import Hints
 from pipeline.workers import WorkerLimits
 from tests.conftest import make_text_pdf
 from tests.warehouse.conftest import fingerprint
-from warehouse.load import KnownState
+from warehouse.known import KnownState
 
 
 @pytest.fixture()
