@@ -761,7 +761,11 @@ def infosec_rows(table: GridTable, cols: dict[str, int], section: str) -> tuple[
         if name not in cols:
             problems.append(Problem(table.header_page, section, f"requirements table: no {name} column found"))
     records: list[Record] = []
-    for r in table.rows:
+    rows, orphans = merge_continuation_rows(table.rows, cols["status"])  # a requirement cut by a page break
+    for r in orphans:
+        own = next(c.text for i, c in enumerate(r.cells) if not r.carried[i] and c.lines)
+        problems.append(Problem(r.page, section, f"requirement row without a status: {own[:60]!r}"))
+    for r in rows:
         status_cell = r.cells[cols["status"]]
         status = status_cell.text
         req_cell = r.cells[cols["req_no"]] if "req_no" in cols else None
@@ -772,11 +776,6 @@ def infosec_rows(table: GridTable, cols: dict[str, int], section: str) -> tuple[
         if not own:
             continue  # a band that only continues spanning cells
         if not status:
-            if r.block_start and not r.after_text and records and r.heading is None:
-                prev = records[-1]
-                if comment_cell is not None and comment_cell.lines and prev.comment is not None:
-                    prev.comment = normalise_spaces(prev.comment + " " + comment_cell.text)
-                    continue
             problems.append(Problem(r.page, section, f"requirement row without a status: {own[0].text[:60]!r}"))
             continue
         try:

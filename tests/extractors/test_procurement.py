@@ -192,6 +192,25 @@ def test_a_spanning_requirement_printed_past_the_last_band_of_its_page_keeps_its
     assert not result.problems
 
 
+def test_a_requirement_continued_in_a_band_of_its_own_on_the_next_page_keeps_its_text():
+    """Held-out variant 29's VB: the requirement's last line opened the next page in a band without a status.
+    It continues the requirement of both parts instead of being reported as a requirement without a status."""
+    hw, hr, y = header(INFOSEC_XS, 100, ["", "Redovisning av grundläggande baskrav", "", "Status", "Kommentar"])
+    gw, gr, _ = grid(INFOSEC_XS, y, [
+        [["2"], ["Förvaltningschef har tillsett", "a) att kartlägga samt"], ["a)"], ["Nej"], ["a) Arbete pågår."]],
+        [[""], ["b) att klassa och"], ["b)"], ["Ja"], ["b) Klart."]],
+    ], open_below={(0, 0), (0, 1)})
+    g2w, g2r, _ = grid(INFOSEC_XS, 60, [[[""], ["riskbedöma."], [""], [""], [""]],
+                                        [["3"], ["Förvaltningschef har säkerställt förteckningen."], [""], ["Ja"],
+                                         [""]]])
+    result = extract_infosec([page(11, hw + gw, hr + gr), page(12, g2w, g2r)], None)
+    assert [(r.req_no, r.part, r.status) for r in result.records] == [("2", "a)", "Nej"), ("2", "b)", "Ja"),
+                                                                      ("3", "", "Ja")]
+    assert result.records[0].requirement == result.records[1].requirement == \
+        "Förvaltningschef har tillsett a) att kartlägga samt b) att klassa och riskbedöma."
+    assert not result.problems
+
+
 def test_a_requirement_part_printed_with_a_space_before_its_bracket_is_read():
     """Held-out variant 47 printed the parts 'a )' and 'b )' in a narrow column: read as 'a)' and 'b)', not left
     unread with a problem (which cost both parts their identity)."""
