@@ -142,8 +142,10 @@ def title_scores(text: str, top_lines: int = 6) -> dict[str, float]:
     """The title score of every kind: its title patterns (weight ≥ 3) found in the page's first `top_lines` lines.
     A line ending in an amount is a table row, not a title: a sheet's row label continued from the page before
     names no new section (held-out seed 51: 'Årets förändring av anläggnings- och rörelsekapital -5 800 265,00' atop a
-    page of the account controls)."""
-    top = "\n".join(ln for ln in text.splitlines()[:top_lines] if not TABLE_ROW_END.search(ln)).lower()
+    page of the account controls). A title wrapped over two lines counts as printed on one (held-out seed 17:
+    'Redovisning av grundläggande baskrav för' / 'informationssäkerhet')."""
+    lines = [ln for ln in text.splitlines()[:top_lines] if not TABLE_ROW_END.search(ln)]
+    top = "\n".join(lines + [a + " " + b for a, b in zip(lines, lines[1:])]).lower()
     return {kind: sum(s.weight for s in signatures if s.weight >= 3 and s.found_in(top))
             for kind, signatures in COMPILED_SIGNATURES.items()}
 

@@ -109,3 +109,19 @@ def test_a_row_label_ending_in_an_amount_is_no_title():
     row = "Årets förändring av anläggnings- och rörelsekapital -5 800 265,00\nSUMMA 0,00"
     assert title_scores(row)["anlaggning"] == 0
     assert title_scores("Anläggnings- och rörelsekapital\nStadkonto Belopp")["anlaggning"] >= 3  # a heading still is
+
+
+def test_a_title_wrapped_over_two_lines_opens_its_section(tmp_path: Path):
+    # held-out seed 17: the form's title wrapped after 'baskrav för', its page was taken for the data-protection
+    # section its first requirements name, and requirements 1-2 were lost with the table's header
+    assert title_scores("Nämnd: Trafiknämnden\nRedovisning av grundläggande baskrav för\n"
+                        "informationssäkerhet")["infosec"] >= 3
+    sheet = ["Investeringar", "Uppföljning av budget 2021", "Inventarier och maskiner 13,2 16,0 0,4 15,6"]
+    form = ["Nämnd: Trafiknämnden", "Redovisning av grundläggande baskrav för", "informationssäkerhet",
+            "Vid frågor kontakta Funktionen för stadsövergripande informationssäkerhet.",
+            "1 Förvaltningschef har inrättat en organisation för dataskydd Ja",
+            "2 Dataskyddsombudet har en självständig ställning och personuppgift behandling Ja"]
+    rest = ["3 Förvaltningschef/bolagschef har tillsett att verksamhetens informationsmängder har kartlagts Ja"]
+    pages = [replace(read_pages(make_text_pdf(tmp_path / f"{n}.pdf", lines))[0], number=n)
+             for n, lines in ((1, sheet), (2, form), (3, rest))]
+    assert segment_pages(pages, "VB").pages == {1: "investeringar", 2: "infosec", 3: "infosec"}
