@@ -99,6 +99,13 @@ def test_two_figures_a_little_more_than_a_space_apart_split_at_the_column_edge()
     words = r("28 671", 448.0, 100) + r("180 684 449,49", close, 100)
     assert [c.text for c in words_to_cells(words, 1, 7.4, edges=[448.0, close])] == [
         f"28{NBSP}671", f"180{NBSP}684{NBSP}449,49"]
+    # narrower than the spaces inside a figure is no space of it either (held-out seed 136: '1 698', the first line
+    # of a figure wrapped in its narrow column, then '221 937,12' filling the next column, 0.28 pt closer)
+    fills = r("221 937,12", 600, 100)
+    full = 448.0 + 1.72 + (fills[-1].x1 - fills[0].x0)
+    words = r("1 698", 448.0, 100) + r("221 937,12", full, 100)
+    assert [c.text for c in words_to_cells(words, 1, 7.4, edges=[448.0, full])] == [
+        f"1{NBSP}698", f"221{NBSP}937,12"]
     # a group with no spaces of its own has no space to compare with: it asks for 0.4 em
     words = r("671", 448.0, 100) + r("180 684 449,49", close, 100)
     assert len(words_to_cells(words, 1, 7.4, edges=[448.0, close])) == 1
