@@ -88,11 +88,18 @@ def stored_row(entity: str, r: dict[str, Any], prov: dict[tuple, dict[str, Field
     """A stored row (column -> value) as a Row, with its fields' provenance from `prov`, keyed (run_id, doc_id,
     row_no, the record's entity for run_other_records, else None)."""
     other = entity == "other_records"
+    return row_of(entity, r, prov.get((r["run_id"], r["doc_id"], r["row_no"], r["entity"] if other else None), {}))
+
+
+def row_of(entity: str, r: dict[str, Any], fields: dict[str, FieldSource]) -> Row:
+    """A stored row (column -> value) as a Row whose fields were printed where `fields` says."""
     ref = RowRef(r["run_id"], r["doc_id"], r["row_no"], r.get("page"), as_bbox(r.get("bbox")))
-    skip = IDENTITY + ("page", "bbox") + (() if other else ("extra",))
-    values = {k: v for k, v in r.items() if k not in skip}
-    return Row(entity, ref, values, prov.get((ref.run_id, ref.doc_id, ref.row_no, r["entity"] if other else None), {}),
-               r.get("extra"))
+    skip = ROW_FIELDS if entity == "other_records" else ROW_FIELDS_AND_EXTRA
+    return Row(entity, ref, {k: v for k, v in r.items() if k not in skip}, fields, r.get("extra"))
+
+
+ROW_FIELDS = frozenset(IDENTITY + ("page", "bbox"))  # what RowRef holds, not the row's values
+ROW_FIELDS_AND_EXTRA = ROW_FIELDS | {"extra"}
 
 
 def run_rows(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str) -> list[Row]:
@@ -120,20 +127,33 @@ def as_read(value: Any) -> Any:
 def loaded_rows_by_doc(loaded: dict[str, list[dict[str, Any]]], columns: dict[str, dict[str, Any]]
                        ) -> dict[str, list[Row]]:
     """The rows a load has just written (warehouse.load.RunRows.tables: table -> fitted rows), per document, exactly
-    as `run_rows_by_doc` would read them back — without reading back what is already in hand."""
-    by_entity: dict[str, dict[tuple, dict[str, FieldSource]]] = {}  # for each table's own rows
-    any_entity: dict[tuple, dict[str, FieldSource]] = {}  # for run_other_records, whose rows say their entity
+    as `run_rows_by_doc` would read them back — without reading back what is already in hand.
+
+    A re-extraction of many documents hands over millions of provenance rows, so this is written for speed: each
+    provenance row is filed once, under its record's entity (a row of run_other_records finds its fields under the
+    entity it names), and only decimal columns go through `as_read` (no other column holds a Decimal)."""
+    by_entity: dict[str, dict[tuple, dict[str, FieldSource]]] = {}
     for p in loaded.get("run_provenance", []):
-        source = FieldSource(p.get("page"), as_bbox(p.get("bbox")), p.get("printed"))
+        bbox = p.get("bbox")
+        per = by_entity.get(p["entity"])
+        if per is None:
+            per = by_entity[p["entity"]] = {}
         key = (p["run_id"], p["doc_id"], p["row_no"])
-        by_entity.setdefault(p["entity"], {}).setdefault((*key, None), {})[p["field"]] = source
-        any_entity.setdefault((*key, p["entity"]), {})[p["field"]] = source
+        fields = per.get(key)
+        if fields is None:
+            fields = per[key] = {}
+        fields[p["field"]] = FieldSource(p.get("page"), tuple(bbox) if bbox is not None else None, p.get("printed"))
     out: dict[str, list[Row]] = {}
     for e in TABLE_ORDER:
-        cols, prov = columns[run_table(e)], any_entity if e == "other_records" else by_entity.get(e, {})
-        order = (lambda f: (f["row_no"], f["entity"])) if e == "other_records" else (lambda f: f["row_no"])
+        cols = columns[run_table(e)]
+        exact = {name for name, col in cols.items() if col.type.upper().startswith("DECIMAL")}
+        other = e == "other_records"
+        order = (lambda f: (f["row_no"], f["entity"])) if other else (lambda f: f["row_no"])
+        own = by_entity.get(e, {})
         for fitted in sorted(loaded.get(run_table(e), []), key=order):  # each document's rows as rows_from orders them
-            row = stored_row(e, {name: as_read(fitted.get(name)) for name in cols}, prov)
+            r = {name: as_read(fitted.get(name)) if name in exact else fitted.get(name) for name in cols}
+            prov = by_entity.get(r["entity"], {}) if other else own
+            row = row_of(e, r, prov.get((r["run_id"], r["doc_id"], r["row_no"]), {}))
             out.setdefault(row.ref.doc_id, []).append(row)
     return out
 
