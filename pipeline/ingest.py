@@ -452,6 +452,7 @@ def extract_plan(plan: Plan, indices: list[int] | None = None, *, extract=None, 
 
     An `extract` that cannot be sent to a worker (a test's closure) runs in this process, without isolation.
     """
+    from pipeline.collector import collections_paused
     from pipeline.workers import WorkerLimits, extract_in_workers
 
     todo = longest_first(plan.run.outcomes, plan.pending() if indices is None else indices)
@@ -464,10 +465,11 @@ def extract_plan(plan: Plan, indices: list[int] | None = None, *, extract=None, 
     names = {plan.inputs[i].path: outcome_name(plan.run.outcomes[i]) for i in todo}
     if reporter is not None:
         reporter.planned([(outcome_name(plan.run.outcomes[i]), plan.run.outcomes[i].page_count) for i in todo])
-    results = extract_in_workers(
-        [plan.inputs[i].path for i in todo], workers, limits or WorkerLimits.from_env(), extract,
-        on_done=(lambda p, r: reporter.finished(names[p], r.status, r.error)) if reporter else None,
-        on_start=(lambda p: reporter.started(names[p])) if reporter else None)
+    with collections_paused():  # the results pile up: pipeline.collector
+        results = extract_in_workers(
+            [plan.inputs[i].path for i in todo], workers, limits or WorkerLimits.from_env(), extract,
+            on_done=(lambda p, r: reporter.finished(names[p], r.status, r.error)) if reporter else None,
+            on_start=(lambda p: reporter.started(names[p])) if reporter else None)
     if reporter is not None:
         reporter.close()
     plan = fold_extractions(plan, todo, [(doc, result) for _, doc, result in results])
@@ -522,6 +524,7 @@ def load_plan(plan: Plan, warehouse_path: Path | str, *, extract=None, workers: 
     should the warehouse lose an extraction in the moment between plan and load, the next run's plan sees it.
     """
     from pipeline.checks.store import run_checks
+    from pipeline.collector import collections_paused
     from warehouse.known import known_state
     from warehouse.load import load_run, published_vp_controls
     from warehouse.snapshot import writing
@@ -535,7 +538,7 @@ def load_plan(plan: Plan, warehouse_path: Path | str, *, extract=None, workers: 
         run.finished_at = datetime.now(timezone.utc)  # nothing to add: no lock, no copy, the warehouse as it was
         return run
     started = time.perf_counter()
-    with writing(warehouse_path, step) as snap:
+    with collections_paused(), writing(warehouse_path, step) as snap:
         now = known_state(snap.con, run.code_version)
         run.outcomes, stale = reconcile(run.outcomes, plan.known, now)
         for i in stale:  # rare: the warehouse lost an extraction after the plan was made
