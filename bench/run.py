@@ -5,7 +5,8 @@
      (every page's characters with their boxes through pypdfium2);
   2. an unchanged re-run (same bytes, same code: nothing to do) against the cold run of 1.;
   3. throughput (pages/s) of the whole pipeline on a generated corpus of ≥ 200 documents (bench.corpus) with
-     1 and 2 extraction workers;
+     1 and 2 extraction workers (`--whole-documents`: the corpus is whole rendered VPs and VBs instead of
+     excerpts, ~12 500 pages; not part of `make bench`, ~4 min a round);
   4. peak RSS of the whole pipeline on a generated 500-page document (bench.peak, in a fresh process).
 Targets (issue 11): 1. ≤ 1.0× pdfplumber, then towards ≤ 3× the floor; 2. ≥ 20× faster; 3. near-linear from
 1 to 2 workers (≥ 1.8×); 4. < 1 GB.
@@ -171,6 +172,19 @@ def bench_pipeline(pdfs: list[Path], work: Path, base: dict[str, float], with_ca
     ]
 
 
+def throughput_corpus(docs: int, seeds: int, whole: bool) -> tuple[list[Path], str]:
+    """Figure 3's corpus and what it is: `docs` excerpts of `seeds` layout variants (bench.corpus), or, `whole`,
+    the whole VP and VB of as many variants as `docs` needs."""
+    from bench import corpus
+
+    if whole:
+        variants = range(1, (docs + 1) // 2 + 1)
+        return (corpus.rendered_variants(variants),
+                f"whole documents, the VP and VB of layout variants {variants.start}–{variants.stop - 1}")
+    found = corpus.build_corpus(docs, seeds)
+    return found, f"{len(found)} documents cut from {seeds} layout variants"
+
+
 def throughput_run(corpus: list[Path], work: Path, workers: int) -> dict:
     """One measurement in a fresh process (bench.throughput): documents, pages, seconds, failures."""
     wh = work / f"corpus-{workers}-{len(corpus)}" / "warehouse.duckdb"  # bench.throughput makes its folder
@@ -284,6 +298,9 @@ def main(argv: list[str] | None = None) -> None:
     ap.add_argument("--only", default="1,2,3,4", help="which figures to measure, e.g. 1,2 (2 needs 1)")
     ap.add_argument("--corpus-docs", type=int, default=200)
     ap.add_argument("--corpus-seeds", type=int, default=10, help="layout variants the corpus is cut from")
+    ap.add_argument("--whole-documents", action="store_true",
+                    help="figure 3 on whole rendered documents (corpus-docs / 2 layout variants, VP and VB each) "
+                         "instead of excerpts")
     ap.add_argument("--large-pages", type=int, default=500)
     ap.add_argument("--rounds", type=int, default=3,
                     help="rounds of figure 1 (the floor and the cold pipeline: medians) and of figure 3 (1 and 2 "
@@ -302,11 +319,8 @@ def main(argv: list[str] | None = None) -> None:
             base = bench_baselines(args.pdfs, not args.no_camelot, args.rounds)
             targets += bench_pipeline(args.pdfs, work, base, not args.no_camelot, args.rounds)
         if "3" in only:
-            from bench.corpus import build_corpus
-
-            t, corpus = timed(build_corpus, args.corpus_docs, args.corpus_seeds)
-            print(f"corpus: {len(corpus)} documents from {args.corpus_seeds} layout variants ({t:.0f} s to build or "
-                  f"load from the cache)", flush=True)
+            t, (corpus, what) = timed(throughput_corpus, args.corpus_docs, args.corpus_seeds, args.whole_documents)
+            print(f"corpus: {what} ({t:.0f} s to build or load from the cache)", flush=True)
             targets += bench_throughput(corpus, work, args.rounds)
         if "4" in only:
             targets += bench_peak(work, args.large_pages)

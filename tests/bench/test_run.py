@@ -42,3 +42,13 @@ def test_throughput_rounds_print_rates_phases_and_the_machines_own_speed_up(tmp_
     assert "round 1, 1 worker(s)" in out and "round 1, 2 worker(s)" in out and "plan " in out and "load " in out
     assert "3. throughput: " in out and "the machine's own speed-up" in out
     assert target.name.startswith("3.") and "machine" in target.figure
+
+
+def test_the_throughput_corpus_is_excerpts_or_whole_documents(monkeypatch):
+    asked = []
+    monkeypatch.setattr(corpus, "rendered_variants", lambda seeds: asked.append(seeds) or [Path("v.pdf")] * 2 * len(seeds))
+    monkeypatch.setattr(corpus, "build_corpus", lambda docs, seeds: [Path(f"d{i}.pdf") for i in range(docs)])
+    whole, what = run.throughput_corpus(200, 10, whole=True)
+    assert len(whole) == 200 and asked == [range(1, 101)] and "layout variants 1–100" in what
+    cut, what = run.throughput_corpus(200, 10, whole=False)
+    assert len(cut) == 200 and what == "200 documents cut from 10 layout variants"
