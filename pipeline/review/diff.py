@@ -216,19 +216,20 @@ def field_changes(old: Row, new: Row, skip: frozenset[str] = frozenset()) -> lis
     value_changed = {n for n in names if n not in spec.forms and
                      comparable(new.entity, n, old.values.get(n)) != comparable(new.entity, n, new.values.get(n))}
     out = []
-    for n in names:
+    for n in names:  # where a field was printed is looked up only for a field that changed (most do not)
         o, w = old.values.get(n), new.values.get(n)
-        os_, ns = source_of(old, n, spec), source_of(new, n, spec)
         if n in value_changed:
-            out.append(FieldChange(n, "value", o, w, os_, ns))
+            out.append(FieldChange(n, "value", o, w, source_of(old, n, spec), source_of(new, n, spec)))
         elif n in spec.forms:
             if spec.forms[n] in value_changed:
                 continue  # printed with its value's change
             if o != w:
+                out.append(FieldChange(n, "form", o, w, source_of(old, n, spec), source_of(new, n, spec)))
+        else:
+            os_, ns = old.prov.get(n), new.prov.get(n)  # a printed form of its own only where both have one
+            if os_ is not None and ns is not None and os_.printed is not None and ns.printed is not None \
+                    and os_.printed != ns.printed:
                 out.append(FieldChange(n, "form", o, w, os_, ns))
-        elif n in old.prov and n in new.prov and os_.printed is not None and ns.printed is not None \
-                and os_.printed != ns.printed:
-            out.append(FieldChange(n, "form", o, w, os_, ns))
     return out
 
 
