@@ -263,7 +263,11 @@ def page_to_table(page: Page, problems: list[Problem]) -> PageTable | None:
     segments: list[Segment] = []
     previous_was_band = False
     for i, (top, bottom) in enumerate(zip(ys, ys[1:])):
-        seg_words = words_by_column([w for w in body if top - 0.5 <= w.mid_y < bottom], header)
+        # each word in one band: the first band takes words centred up to half a point above its top, the others
+        # start at their rule (a word centred just above a rule is the band above's last line, held-out seed 165:
+        # read in both bands, it was read twice into the merged cell they share)
+        low = top - 0.5 if i == 0 else top
+        seg_words = words_by_column([w for w in body if low <= w.mid_y < bottom], header)
         first = i == 0
         opens: dict[str, bool | None] = {}
         for key in SPANNING:

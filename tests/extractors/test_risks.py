@@ -175,6 +175,23 @@ def test_built_pages_spans_carried_closed_and_continued_over_the_break():
     assert rows[3].provenance["risk_no"].page == 2 and rows[3].bbox[1] >= 92
 
 
+def test_a_line_centred_just_above_a_rule_is_read_once_into_the_merged_cell_it_ends():
+    """Held-out seed 165: a merged cell's last line stood centred 0.2 pt above the rule under its row, and the
+    cell went on into the next row. Each band took words centred up to half a point above its top, so both bands
+    read the line, and the cell printed 'informationshantering.' twice."""
+    page = header_words() + cell("goal", ["1.1 Mål"], 78) + cell("process", ["Hantering"], 78)
+    page += words("Styra och", EDGES["working_method"] + 2, 80) + words("kontrollera", EDGES["working_method"] + 2, 87)
+    page += words("arbetet.", EDGES["working_method"] + 2, 94.3)  # centred at 97.8, the rule at 98
+    for n, top in ((1, 78), (2, 88), (3, 98)):
+        page += cell("risk_no", [str(n)], top) + cell("event", [f"Händelse {n}"], top)
+        page += cell("probability", ["2. Mindre"], top) + cell("consequence", ["3. Kännbar"], top)
+        page += cell("risk_value", ["6"], top) + cell("in_control_plan", ["Nej, endast VoR"], top)
+    rules = [hrule(EDGES["goal"], RIGHT, 75)] + rules_under(OWN, 88) + rules_under(OWN, 98) + rules_under(KEYS, 110)
+    result = extract_vor([Page(1, 595, 842, page, rules)], None)
+    assert [(r.risk_no, r.working_method) for r in result.records] == [
+        (n, "Styra och kontrollera arbetet.") for n in (1, 2, 3)]
+
+
 def test_a_header_label_wrapped_mid_word_in_a_narrow_column_still_names_it():
     """Held-out variant 41 printed 'RV' as 'R' over 'V' (the header line's leading apart, in a smaller type)
     and its whole register went unread."""
