@@ -143,12 +143,18 @@ def test_cell_lines_join_cut_words_directly_and_wrapped_words_with_a_space():
 
 
 INFOSEC_XS = [40.0, 60.0, 400.0, 425.0, 460.0, 800.0]
+CUT_REQUIREMENT = "Förvaltningschef har tillsett a) att kartlägga samt b) att klassa och riskbedöma."
+
+
+def infosec_header() -> tuple[list[Word], list[Rule], float]:
+    """The requirements table's header at the top of a page: words, its rule, and where the rows start."""
+    return header(INFOSEC_XS, 100, ["", "Redovisning av grundläggande baskrav", "", "Status", "Kommentar"])
 
 
 def infosec_pages() -> list[Page]:
     """Requirement 1 on page 1; requirement 2 in parts a/b whose number and text span both parts, its
     part b on the next page (the spanning cells go on there)."""
-    hw, hr, y = header(INFOSEC_XS, 100, ["", "Redovisning av grundläggande baskrav", "", "Status", "Kommentar"])
+    hw, hr, y = infosec_header()
     gw, gr, _ = grid(INFOSEC_XS, y, [
         [["1"], ["Förvaltningschef har inrättat en", "organisation."], [""], ["Ja"], [""]],
         [["2"], ["Förvaltningschef har tillsett", "a) att kartlägga samt"], ["a)"], ["Nej"], ["a) Arbete pågår."]],
@@ -175,7 +181,7 @@ def test_a_spanning_requirement_printed_past_the_last_band_of_its_page_keeps_its
     """Held-out variants 29, 33, ...: part b went to the next page, and the requirement spanning both parts ran on
     under part a's band, outside every rule, in its open column. Those lines end the requirement (of both parts);
     a paragraph a line's space further down does not."""
-    hw, hr, y = header(INFOSEC_XS, 100, ["", "Redovisning av grundläggande baskrav", "", "Status", "Kommentar"])
+    hw, hr, y = infosec_header()
     gw, gr, bottom = grid(INFOSEC_XS, y, [
         [["1"], ["Förvaltningschef har inrättat en", "organisation."], [""], ["Ja"], [""]],
         [["2"], ["Förvaltningschef har tillsett", "a) att kartlägga samt"], ["a)"], ["Nej"], ["a) Arbete pågår."]],
@@ -187,15 +193,14 @@ def test_a_spanning_requirement_printed_past_the_last_band_of_its_page_keeps_its
     result = extract_infosec([p1, page(12, g2w, g2r)], None)
     assert [(r.req_no, r.part, r.status) for r in result.records] == [("1", "", "Ja"), ("2", "a)", "Nej"),
                                                                       ("2", "b)", "Ja")]
-    assert result.records[1].requirement == result.records[2].requirement == \
-        "Förvaltningschef har tillsett a) att kartlägga samt b) att klassa och riskbedöma."
+    assert result.records[1].requirement == result.records[2].requirement == CUT_REQUIREMENT
     assert not result.problems
 
 
 def test_a_requirement_continued_in_a_band_of_its_own_on_the_next_page_keeps_its_text():
     """Held-out variant 29's VB: the requirement's last line opened the next page in a band without a status.
     It continues the requirement of both parts instead of being reported as a requirement without a status."""
-    hw, hr, y = header(INFOSEC_XS, 100, ["", "Redovisning av grundläggande baskrav", "", "Status", "Kommentar"])
+    hw, hr, y = infosec_header()
     gw, gr, _ = grid(INFOSEC_XS, y, [
         [["2"], ["Förvaltningschef har tillsett", "a) att kartlägga samt"], ["a)"], ["Nej"], ["a) Arbete pågår."]],
         [[""], ["b) att klassa och"], ["b)"], ["Ja"], ["b) Klart."]],
@@ -206,15 +211,14 @@ def test_a_requirement_continued_in_a_band_of_its_own_on_the_next_page_keeps_its
     result = extract_infosec([page(11, hw + gw, hr + gr), page(12, g2w, g2r)], None)
     assert [(r.req_no, r.part, r.status) for r in result.records] == [("2", "a)", "Nej"), ("2", "b)", "Ja"),
                                                                       ("3", "", "Ja")]
-    assert result.records[0].requirement == result.records[1].requirement == \
-        "Förvaltningschef har tillsett a) att kartlägga samt b) att klassa och riskbedöma."
+    assert result.records[0].requirement == result.records[1].requirement == CUT_REQUIREMENT
     assert not result.problems
 
 
 def test_a_requirement_part_printed_with_a_space_before_its_bracket_is_read():
     """Held-out variant 47 printed the parts 'a )' and 'b )' in a narrow column: read as 'a)' and 'b)', not left
     unread with a problem (which cost both parts their identity)."""
-    hw, hr, y = header(INFOSEC_XS, 100, ["", "Redovisning av grundläggande baskrav", "", "Status", "Kommentar"])
+    hw, hr, y = infosec_header()
     gw, gr, _ = grid(INFOSEC_XS, y, [
         [["4"], ["Förvaltningschef har tillsett", "a) att kartlägga samt"], ["a )"], ["Ja"], [""]],
         [[""], ["b) att klassa."], ["b )"], ["Nej"], [""]],
