@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field, fields
 from decimal import Decimal
+from functools import lru_cache
 from typing import Any
 
 Box = tuple[float, float, float, float]
@@ -21,6 +22,13 @@ class Provenance:
     printed: str
 
 
+@lru_cache(maxsize=None)
+def value_names(cls: type) -> tuple[str, ...]:
+    """A record class's own fields, in order, without where it was printed (page, bbox, provenance): asked once per
+    class, not once per record (a load fits hundreds of thousands)."""
+    return tuple(f.name for f in fields(cls) if f.name not in ("page", "bbox", "provenance"))
+
+
 @dataclass(kw_only=True)
 class Record:
     """Base of every extracted row."""
@@ -33,8 +41,7 @@ class Record:
 
     def values(self) -> dict[str, Any]:
         """The row's own fields (without provenance), as plain values."""
-        skip = {"page", "bbox", "provenance"}
-        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in skip}
+        return {name: getattr(self, name) for name in value_names(type(self))}
 
     def as_json(self) -> dict[str, Any]:
         def plain(v):
