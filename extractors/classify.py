@@ -143,11 +143,20 @@ def title_scores(text: str, top_lines: int = 6) -> dict[str, float]:
     A line ending in an amount is a table row, not a title: a sheet's row label continued from the page before
     names no new section (held-out seed 51: 'Årets förändring av anläggnings- och rörelsekapital -5 800 265,00' atop a
     page of the account controls). A title wrapped over two lines counts as printed on one (held-out seed 17:
-    'Redovisning av grundläggande baskrav för' / 'informationssäkerhet')."""
+    'Redovisning av grundläggande baskrav för' / 'informationssäkerhet'). A line that starts in lower case goes on
+    with the sentence above it and is no title ('internkontrollplanen. Nämnden bedömer …' atop a page of the
+    internal-control prose, seeds 44 and 46)."""
     lines = [ln for ln in text.splitlines()[:top_lines] if not TABLE_ROW_END.search(ln)]
-    top = "\n".join(lines + [a + " " + b for a, b in zip(lines, lines[1:])]).lower()
+    heads = [ln for ln in lines if not continues_sentence(ln)]
+    wrapped = [a + " " + b for a, b in zip(lines, lines[1:]) if not continues_sentence(a)]
+    top = "\n".join(heads + wrapped).lower()
     return {kind: sum(s.weight for s in signatures if s.weight >= 3 and s.found_in(top))
             for kind, signatures in COMPILED_SIGNATURES.items()}
+
+
+def continues_sentence(line: str) -> bool:
+    """Does a printed line start in lower case (the rest of a sentence wrapped from the line above)?"""
+    return line.lstrip()[:1].islower()
 
 
 def numbers_all_zero(text: str) -> bool:

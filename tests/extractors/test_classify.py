@@ -125,3 +125,13 @@ def test_a_title_wrapped_over_two_lines_opens_its_section(tmp_path: Path):
     pages = [replace(read_pages(make_text_pdf(tmp_path / f"{n}.pdf", lines))[0], number=n)
              for n, lines in ((1, sheet), (2, form), (3, rest))]
     assert segment_pages(pages, "VB").pages == {1: "investeringar", 2: "infosec", 3: "infosec"}
+
+
+def test_a_line_that_goes_on_with_the_sentence_above_is_no_title():
+    # seeds 44 and 46: a page of the internal-control prose began 'internkontrollplanen. Nämnden bedömer …', the
+    # end of a sentence from the page before, and that page and the five after it were taken for the control plan
+    prose = ("Åtgärder för att minska risken identifieras för riskvärde 9 eller\nhögre. Oönskade händelser med "
+             "riskvärde 12 eller högre ska alltid med till\ninternkontrollplanen. Nämnden bedömer hur övriga "
+             "händelser ska hanteras.")
+    assert title_scores(prose)["internkontrollplan"] == 0
+    assert title_scores("Internkontrollplan\nProcess Kontrollmoment")["internkontrollplan"] >= 3  # a title still is
