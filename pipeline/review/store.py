@@ -22,8 +22,8 @@ from typing import Any, Callable, Iterable
 import duckdb
 
 from pipeline.checks.model import doc_key  # the logical identity of a document, as the checks name it
-from pipeline.review.diff import (IDENTITY, SPECS, TABLE_ORDER, FieldSource, Row, RowDiff, RowRef, diff_rows,
-                                  display, keyed)
+from pipeline.review.diff import (IDENTITY, LOCATION, NOT_VALUES, SPECS, TABLE_ORDER, FieldSource, Row, RowDiff,
+                                  RowRef, diff_rows, display, keyed)
 from warehouse.db import quote_ident
 
 SYSTEM = "system"
@@ -98,8 +98,8 @@ def row_of(entity: str, r: dict[str, Any], fields: dict[str, FieldSource]) -> Ro
     return Row(entity, ref, {k: v for k, v in r.items() if k not in skip}, fields, r.get("extra"))
 
 
-ROW_FIELDS = frozenset(IDENTITY + ("page", "bbox"))  # what RowRef holds, not the row's values
-ROW_FIELDS_AND_EXTRA = ROW_FIELDS | {"extra"}
+ROW_FIELDS = frozenset(IDENTITY + LOCATION)  # what RowRef holds, not the row's values
+ROW_FIELDS_AND_EXTRA = frozenset(NOT_VALUES)  # and the row's extra JSON, which Row keeps apart
 
 
 def run_rows(con: duckdb.DuckDBPyConnection, run_id: str, doc_id: str) -> list[Row]:
@@ -134,7 +134,6 @@ def loaded_rows_by_doc(loaded: dict[str, list[dict[str, Any]]], columns: dict[st
     entity it names), and only decimal columns go through `as_read` (no other column holds a Decimal)."""
     by_entity: dict[str, dict[tuple, dict[str, FieldSource]]] = {}
     for p in loaded.get("run_provenance", []):
-        bbox = p.get("bbox")
         per = by_entity.get(p["entity"])
         if per is None:
             per = by_entity[p["entity"]] = {}
@@ -142,7 +141,7 @@ def loaded_rows_by_doc(loaded: dict[str, list[dict[str, Any]]], columns: dict[st
         fields = per.get(key)
         if fields is None:
             fields = per[key] = {}
-        fields[p["field"]] = FieldSource(p.get("page"), tuple(bbox) if bbox is not None else None, p.get("printed"))
+        fields[p["field"]] = FieldSource(p.get("page"), as_bbox(p.get("bbox")), p.get("printed"))
     out: dict[str, list[Row]] = {}
     for e in TABLE_ORDER:
         cols = columns[run_table(e)]
