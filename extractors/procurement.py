@@ -387,7 +387,8 @@ def read_ruled_tables(pages: Sequence[Page], running: set[tuple[int, float]]) ->
             overflow = span_overflow(outside, blocks[-1].bands[-1], open_spans)
             for ln, cell in overflow:
                 cell.add(ln, page.number)
-            outside = [ln for ln in outside if not any(ln is o for o, _ in overflow)]
+            taken = {id(ln) for ln, _ in overflow}
+            outside = [ln for ln in outside if id(ln) not in taken]
         for ln in outside:
             _note_line(ln, page.number, pending_heading)
             seen_text = seen_text or not all(w.bold for w in ln.words)
@@ -762,10 +763,7 @@ def infosec_rows(table: GridTable, cols: dict[str, int], section: str) -> tuple[
             problems.append(Problem(table.header_page, section, f"requirements table: no {name} column found"))
     records: list[Record] = []
     rows, orphans = merge_continuation_rows(table.rows, cols["status"])  # a requirement cut by a page break
-    for r in orphans:
-        own = next(c.text for i, c in enumerate(r.cells) if not r.carried[i] and c.lines)
-        problems.append(Problem(r.page, section, f"requirement row without a status: {own[:60]!r}"))
-    for r in rows:
+    for r in [*orphans, *rows]:  # a continuation with nothing before it opens the table: a row without a status
         status_cell = r.cells[cols["status"]]
         status = status_cell.text
         req_cell = r.cells[cols["req_no"]] if "req_no" in cols else None
