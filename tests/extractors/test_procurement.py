@@ -130,6 +130,15 @@ def test_cell_lines_join_cut_words_directly_and_wrapped_words_with_a_space():
     assert join_cell_lines(wrapped, right, 100) == "Utvecklingsplatt för unga"  # a function word starts anew
     short = [line_of("Inte", 102, 0), line_of("bestämt", 102, 10)]
     assert join_cell_lines(short, right, 100) == "Inte bestämt"  # room was left: the line ended at a word
+    # a word that did not fit after 'Inte' and was then cut itself (held-out seed 44): 'bestä' would have fitted,
+    # 'bestämt' would not, and 'Inte' | 'bestämt' are two words
+    narrow = 102 + 5 * 4.0 + 2.5
+    twice = [line_of("Inte", 102, 0), line_of("bestä", 102, 10), line_of("mt", 102, 20)]
+    assert join_cell_lines(twice, narrow, 100) == "Inte bestämt"
+    # but a word cut twice is judged fragment by fragment ('region' | 'komm' | 'unerna', right-aligned: seeds 20, 177)
+    edge = narrow - 2.0
+    thrice = [line_of(t, edge - 4.0 * len(t), 10.0 * i) for i, t in enumerate(["AMN +", "region", "komm", "unerna"])]
+    assert join_cell_lines(thrice, narrow, 100) == "AMN + regionkommunerna"
     # room for the next letter (a narrow 'r'), if not for an em: a cut would have printed it, so a wrap, however the
     # words read (parsers.cuts.next_letter_did_not_fit, the rule of the risk and control readers too)
     roomy = [line_of("verksamhetsplane", 102, 0, 7.25), line_of("ringen", 102, 10)]  # 6 pt left of 8
