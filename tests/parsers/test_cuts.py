@@ -1,6 +1,7 @@
 """The words on both sides of a line break: a cut inside one word or a wrap at a space (parsers.cuts)."""
 from parsers.cuts import (compound_parts, crosses_into_word, first_letter_width, heads_compound, is_compound_stem,
-                          is_linking_s, is_verb_s_form, next_letter_did_not_fit, wrapped_at_space)
+                          is_linking_s, is_verb_s_form, join_from_the_end, next_letter_did_not_fit, with_head,
+                          wrapped_at_space)
 
 
 def test_compound_parts_counts_the_fewest_words():
@@ -77,3 +78,16 @@ def test_a_word_through_a_fragment_and_a_verbs_s_form():
     assert is_verb_s_form("saknas") and is_verb_s_form("hanteras")  # infinitive + s
     assert is_verb_s_form("krävs") and is_verb_s_form("behövs")  # a deponent's -as for -s
     assert not is_verb_s_form("försörjning") and not is_verb_s_form("kostnaderna") and not is_verb_s_form("uteblir")
+
+
+def test_a_fragment_alone_on_its_line_is_judged_with_the_head_of_its_word():
+    at_edge = lambda i: True  # noqa: E731 - every line fills its column
+    lines = ["Kompetensf", "örsörjnings", "plan tas fram"]  # held-out seed 311
+    assert with_head(lines, 1, at_edge) == "Kompetensförsörjnings"
+    assert join_from_the_end(lines, at_edge) == "Kompetensförsörjningsplan tas fram"
+    assert with_head(lines, 1, lambda i: False) == "örsörjnings"  # the line above ended short: a wrap there
+    assert join_from_the_end(["Kompetensf", "örsörjning", "och bemanning", "sfrågor"], at_edge) == \
+        "Kompetensförsörjning och bemanningsfrågor"
+    assert with_head(["Systematiskt", "informationssäkerhe", "tsarbete"], 1, at_edge) == "informationssäkerhe"
+    assert join_from_the_end(["Systematis", "kt", "information", "ssäkerhets", "arbete"], at_edge) == \
+        "Systematiskt informationssäkerhetsarbete"
