@@ -72,6 +72,9 @@ DIGIT_HEAD = re.compile(r"^[-−+]?\d{1,3}(?:\u00a0\d{3})*$")
 DIGIT_TAIL = re.compile(r"^\d{3}(?:,\d+)?$")
 ACCOUNT = re.compile(r"^\d{2,4}$")
 ONE_DIGIT = re.compile(r"^\d$")
+# a label that begins with digits on a row whose account is unread: digits of an account the reader took for the
+# name (held-out seed 395 before `name_column_left` knew its layout: '1 Pågående ny- till och ombyggnad 1 7 1')
+LEADING_DIGIT_LABEL = re.compile(r"\d+(?:\s|[^\d\s,.%])")
 YEAR_PLAN = re.compile(r"^(prognos|vp|plan|budget|utfall)\s+(?P<year>\d{4,5})$", re.IGNORECASE)
 ACCOUNT_HEAD = re.compile(r"^(?P<acct>\d{2,4}(?:-\d{2,4})?)\b")
 STATEMENT_KEYS = (("stadens bolag", "city_companies"), ("förändring", "change"), ("externt", "external"),
@@ -1205,6 +1208,9 @@ def account_records(table: SheetTable, statement: str, section: str, problems: l
             account, acct_prov = None, None
         if account is None and not label:
             problems.append(Problem(row.page, section, "a figure row with neither account nor label"))
+        elif account is None and LEADING_DIGIT_LABEL.match(label):  # the account column was not found
+            problems.append(Problem(row.page, section, f"account number not read: the label begins with digits "
+                                                       f"{label!r}"))
         for fig in figures[id(row)]:
             cell = Provenance(fig.page, fig.bbox, fig.printed)
             prov = {"account_name": Provenance(page, box, label), "value_printed": cell, "value_sek": cell,

@@ -15,7 +15,8 @@ from extractors.sheets import (ControlSum, FixedAssetFigure, Row, WorkingCapital
                                columns_under, continuation_gap, cut_glued_words, extract_accounts, extract_budget_sheets,
                                extract_control_sums, extract_reconciliations, join_label_lines,
                                reconciliation_column_keys, repair_years, split_account_words, statement_column_keys,
-                               words_to_cells, wrapped_label_right, figure_spaces, name_column_left)
+                               words_to_cells, wrapped_label_right, figure_spaces, name_column_left,
+                               LEADING_DIGIT_LABEL)
 from pipeline.evaluate import combine, evaluate_document, figure_rows
 from pipeline.extract import SectionContext
 from tests.conftest import extract_corpus
@@ -440,3 +441,10 @@ def test_where_names_start_after_an_account_number_or_a_stacked_one():
     assert name_column_left(stacked) == 102.0
     assert name_column_left(four + stacked) == 112.0
     assert name_column_left(stacked[:2]) is None
+
+
+def test_a_label_that_begins_with_digits_on_a_row_without_account_is_said():
+    # the digits of an account the reader took for the name (seed 395 before name_column_left knew its layout)
+    assert LEADING_DIGIT_LABEL.match("1 Pågående ny- till och ombyggnad 1 7 1")
+    assert LEADING_DIGIT_LABEL.match("1171Pågående")
+    assert not LEADING_DIGIT_LABEL.match("Summa tillgångar") and not LEADING_DIGIT_LABEL.match("2,5 %")
