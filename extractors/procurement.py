@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 from extractors.pages import Box, Line, Page, Rule, Word, close_runs, mode_size, union_box, words_to_lines
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number, parse_yes_no
-from parsers.cuts import FUNCTION_WORDS, line_may_end_in_cut, wrapped_at_space
+from parsers.cuts import FUNCTION_WORDS, is_compound, is_linking_s, line_may_end_in_cut, wrapped_at_space
 from parsers.text import is_word
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Problem, Procurement, Provenance, Record
@@ -121,7 +121,8 @@ class GridCell:
         return Provenance(self.page, self.bbox, self.text)
 
 
-def _cut_mid_word(line: Line, nxt: Line, limit: float, rest: Word | None = None) -> bool:
+def _cut_mid_word(line: Line, nxt: Line, limit: float, rest: Word | None = None,
+                  word_so_far: str | None = None) -> bool:
     """Was this line's only word cut at the cell edge (a word wider than its column, printed without a hyphen)?
 
     `limit` is where text must end in the cell (its right edge less the padding). A cut fragment ends so
@@ -130,7 +131,8 @@ def _cut_mid_word(line: Line, nxt: Line, limit: float, rest: Word | None = None)
     rest of the next line's first word when that word is itself cut at its line's end: a function word before
     it that makes no word with the whole of it ended where a wrap did ('Inte' / 'bestä' / 'mt' in a right-aligned
     column, held-out seed 44), while a fragment before it is judged against the fragment as before ('region' /
-    'komm' / 'unerna': a cut, though 'region kommunerna' would read too)."""
+    'komm' / 'unerna': a cut, though 'region kommunerna' would read too). `word_so_far` is the word as read so far
+    when the line's word is the rest of a word cut on the line above ('kombin' / 'ationsut': 'kombinationsut')."""
     if not line_may_end_in_cut(line, nxt, limit):
         return False  # several words, or room left for the next letter: the line ended at a word's end
     w, head = line.words[0], nxt.words[0]
@@ -148,7 +150,7 @@ def _cut_mid_word(line: Line, nxt: Line, limit: float, rest: Word | None = None)
     space = 0.28 * head.size
     if w.x1 + space + (head.x1 - head.x0) <= limit + 0.5:
         return True  # the next word would have fitted after a space: only a cut explains the break
-    return _ambiguous_break_is_cut(w.text, head.text)
+    return _ambiguous_break_is_cut(word_so_far or w.text, head.text)
 
 
 def _ambiguous_break_is_cut(fragment: str, rest_text: str) -> bool:
@@ -165,10 +167,19 @@ def cut_lines(lines: Sequence[Line], limit: float) -> list[bool]:
     """Per line, whether it ends in a word cut at the cell edge (`_cut_mid_word`), judged from the last line up, so
     that a line whose own word is cut is known to go on into the next when the line above it is judged."""
     cut = [False] * len(lines)
+    rests: list[Word | None] = [None] * len(lines)
     for i in range(len(lines) - 2, -1, -1):
         nxt = lines[i + 1]
-        rest = lines[i + 2].words[0] if cut[i + 1] and len(nxt.words) == 1 and lines[i + 2].words else None
-        cut[i] = _cut_mid_word(lines[i], nxt, limit, rest)
+        rests[i] = lines[i + 2].words[0] if cut[i + 1] and len(nxt.words) == 1 and lines[i + 2].words else None
+        cut[i] = _cut_mid_word(lines[i], nxt, limit, rests[i])
+    # then from the top: a fragment alone on its line (no word, no compound) after a cut is judged as the word
+    # read so far ('kombin' / 'ationsut' / 'bildning' as 'kombinationsut' / 'bildning', held-out seed 446)
+    so_far = ""
+    for i in range(1, len(lines) - 1):
+        text = normalise_spaces(lines[i].text)
+        so_far = (so_far or lines[i - 1].words[-1].text) + text if cut[i - 1] and lines[i - 1].words else ""
+        if so_far and len(lines[i].words) == 1 and not is_compound(text) and not is_linking_s(text):
+            cut[i] = _cut_mid_word(lines[i], lines[i + 1], limit, rests[i], so_far)
     return cut
 
 

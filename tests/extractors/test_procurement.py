@@ -139,6 +139,12 @@ def test_cell_lines_join_cut_words_directly_and_wrapped_words_with_a_space():
     edge = narrow - 2.0
     thrice = [line_of(t, edge - 4.0 * len(t), 10.0 * i) for i, t in enumerate(["AMN +", "region", "komm", "unerna"])]
     assert join_cell_lines(thrice, narrow, 100) == "AMN + regionkommunerna"
+    # a fragment alone after a cut is judged as the word read so far: 'kombin' + 'ationsut' before 'bildning'
+    # (held-out seed 446: 'ationsut' alone read as a wrap, 'kombinationsut bildningar')
+    wide = 102 + 8 * 4.0 + 2.5
+    lines = [line_of(t, wide - 2.0 - 4.0 * len(t), 10.0 * i) for i, t in enumerate(["för", "kombin", "ationsut",
+                                                                                   "bildning", "ar"])]
+    assert join_cell_lines(lines, wide, 100) == "för kombinationsutbildningar"
     # room for the next letter (a narrow 'r'), if not for an em: a cut would have printed it, so a wrap, however the
     # words read (parsers.cuts.next_letter_did_not_fit, the rule of the risk and control readers too)
     roomy = [line_of("verksamhetsplane", 102, 0, 7.25), line_of("ringen", 102, 10)]  # 6 pt left of 8
