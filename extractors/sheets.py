@@ -283,25 +283,30 @@ def words_to_cells(words: Sequence[Word], page: int, size: float, edges: Sequenc
     for k, w in enumerate(ordered):
         if cells:
             prev = cells[-1]
-            gap = w.x0 - prev[-1].x1
-            head = NBSP.join(x.text for x in prev)
-            if (DIGIT_HEAD.match(head) and DIGIT_TAIL.match(w.text) and -0.5 <= gap <= 0.6 * max(size, 1.0)
-                    and not ends_on_edge(prev, gap, size, edges, figure_spaces(ordered[k:], size))):
-                prev.append(w)
-                continue
+            if DIGIT_HEAD.match(NBSP.join(x.text for x in prev)) and digits_run_on(prev[-1], w, size):
+                ahead = figure_spaces(ordered, size, k) if len(prev) == 1 else ()  # only a group without spaces asks
+                if not ends_on_edge(prev, w.x0 - prev[-1].x1, size, edges, ahead):
+                    prev.append(w)
+                    continue
         cells.append([w])
     return [Cell(page, tuple(c)) for c in cells]
 
 
-def figure_spaces(words: Sequence[Word], size: float) -> list[float]:
-    """The spaces inside the figure that `words` start: between its digit groups, up to the group with the decimal
-    comma (`346 748,15`: one space)."""
+def digits_run_on(a: Word, b: Word, size: float) -> bool:
+    """Could `b` be the next digit group of the figure `a` ends: three digits (and decimals), at most a space's
+    width after it?"""
+    return DIGIT_TAIL.match(b.text) is not None and -0.5 <= b.x0 - a.x1 <= 0.6 * max(size, 1.0)
+
+
+def figure_spaces(words: Sequence[Word], size: float, start: int = 0) -> list[float]:
+    """The spaces inside the figure that `words[start]` starts: between its digit groups, up to the group with the
+    decimal comma (`346 748,15`: one space)."""
     out = []
-    for a, b in zip(words, words[1:]):
-        gap = b.x0 - a.x1
-        if "," in a.text or not DIGIT_TAIL.match(b.text) or not -0.5 <= gap <= 0.6 * max(size, 1.0):
+    for j in range(start, len(words) - 1):
+        a, b = words[j], words[j + 1]
+        if "," in a.text or not digits_run_on(a, b, size):
             break
-        out.append(gap)
+        out.append(b.x0 - a.x1)
     return out
 
 
