@@ -15,7 +15,7 @@ from typing import Iterable, Sequence
 
 from extractors.pages import Box, Line, Page, Rule, Word, close_runs, mode_size, union_box, words_to_lines
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number, parse_yes_no
-from parsers.cuts import FUNCTION_WORDS, is_compound, is_linking_s, line_may_end_in_cut, wrapped_at_space
+from parsers.cuts import FUNCTION_WORDS, line_may_end_in_cut, with_head, wrapped_at_space
 from parsers.text import is_word
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Problem, Procurement, Provenance, Record
@@ -172,14 +172,13 @@ def cut_lines(lines: Sequence[Line], limit: float) -> list[bool]:
         nxt = lines[i + 1]
         rests[i] = lines[i + 2].words[0] if cut[i + 1] and len(nxt.words) == 1 and lines[i + 2].words else None
         cut[i] = _cut_mid_word(lines[i], nxt, limit, rests[i])
-    # then from the top: a fragment alone on its line (no word, no compound) after a cut is judged as the word
-    # read so far ('kombin' / 'ationsut' / 'bildning' as 'kombinationsut' / 'bildning', held-out seed 446)
-    so_far = ""
+    # then from the top: a fragment alone on its line after a cut is judged with the head of its word
+    # (parsers.cuts.with_head, as the other cell readers judge it)
+    texts = [normalise_spaces(ln.text) for ln in lines]
     for i in range(1, len(lines) - 1):
-        text = normalise_spaces(lines[i].text)
-        so_far = (so_far or lines[i - 1].words[-1].text) + text if cut[i - 1] and lines[i - 1].words else ""
-        if so_far and len(lines[i].words) == 1 and not is_compound(text) and not is_linking_s(text):
-            cut[i] = _cut_mid_word(lines[i], lines[i + 1], limit, rests[i], so_far)
+        word = with_head(texts, i, lambda j: cut[j])
+        if word != texts[i]:
+            cut[i] = _cut_mid_word(lines[i], lines[i + 1], limit, rests[i], word)
     return cut
 
 

@@ -188,16 +188,24 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False, through:
     return is_word(a) and is_compound(b)
 
 
-def with_head(texts: Sequence[str], i: int, at_edge: Callable[[int], bool]) -> str:
+def with_head(texts: Sequence[str], i: int, ends_in_cut: Callable[[int], bool]) -> str:
     """Line `i` as the words at its break are judged: a fragment alone on its line (no word, no compound) after a
-    line that may end in a cut is read with that line's last word when the two make the head of a word
-    ('Kompetensf' / 'örsörjnings' / 'plan tas': 'Kompetensförsörjnings' before 'plan', held-out seed 311; the
-    break above is judged in its own turn)."""
+    line that may end in a cut (`ends_in_cut(i - 1)`: the reader's geometry, or its decision) is read with that
+    line's last word when the two make the head of a word, or a word with the next line's first one that the
+    fragment does not make without them ('Kompetensf' / 'örsörjnings' / 'plan tas': 'Kompetensförsörjnings' before 'plan', held-out seed 311;
+    'kombin' / 'ationsut' / 'bildning': 'kombinationsut' before 'bildning', seed 446). The break above is judged in
+    its own turn. Every cell reader asks this (the risk and control readers through `join_from_the_end`, the ruled
+    tables' in `extractors.procurement.cut_lines`)."""
     line = texts[i]
-    if i == 0 or " " in line or is_compound(line) or is_linking_s(line) or not at_edge(i - 1):
+    if i == 0 or " " in line or is_compound(line) or is_linking_s(line) or not ends_in_cut(i - 1):
         return line
     head = texts[i - 1].rsplit(" ", 1)[-1] + line
-    return head if is_compound(head) or is_linking_s(head) or heads_compound(head) else line
+    rest = re.match(r"\w*", texts[i + 1]).group(0) if i + 1 < len(texts) else ""
+    # with the next line's word only where the fragment needs its head to make one ('ationsut' + 'bildning'; but
+    # 'informationssäkerhe' + 'tsarbete' is a word already)
+    reads = is_compound(head) or is_linking_s(head) or heads_compound(head) or bool(
+        rest and is_compound(head + rest) and not is_compound(line + rest))
+    return head if reads else line
 
 
 def join_from_the_end(texts: Sequence[str], at_edge: Callable[[int], bool]) -> str:
