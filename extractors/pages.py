@@ -37,6 +37,9 @@ class Word:
     bottom: float
     font: str = ""
     size: float = 0.0
+    # a blank character of the text layer stands right before it on its line: a space the document printed, not
+    # just a gap (the groups of '19 114' are split by one; two figures run together in narrow columns are not)
+    after_space: bool = False
 
     @property
     def bold(self) -> bool:
@@ -232,10 +235,10 @@ WORD_OPTIONS = dict(use_text_flow=False, keep_blank_chars=False, x_tolerance=1.5
 TEXT_READERS = ("auto", "pdfplumber")
 
 
-def word_dicts_to_words(dicts: Iterable[dict]) -> list[Word]:
-    """pdfplumber word dicts into Words."""
+def word_dicts_to_words(dicts: Iterable[dict], after_space: Callable[[dict], bool] = lambda w: False) -> list[Word]:
+    """pdfplumber word dicts into Words (`after_space`: does a blank character stand right before the word?)."""
     return [Word(re.sub(r"\s+", " ", w["text"]), float(w["x0"]), float(w["top"]), float(w["x1"]), float(w["bottom"]),
-                 str(w.get("fontname", "")), float(w.get("size", 0.0)))
+                 str(w.get("fontname", "")), float(w.get("size", 0.0)), after_space(w))
             for w in dicts]
 
 
@@ -250,10 +253,20 @@ def canonical_chars(chars: Iterable[dict]) -> list[dict]:
 
 
 def chars_to_words(chars: Iterable[dict]) -> list[Word]:
-    """Characters (pdfplumber-style dicts) grouped into words by pdfplumber's own WordExtractor."""
+    """Characters (pdfplumber-style dicts) grouped into words by pdfplumber's own WordExtractor, each marked
+    `after_space` when the character before its first one, in the extractor's line order, is blank."""
     from pdfplumber.utils.text import WordExtractor
 
-    return word_dicts_to_words(WordExtractor(**WORD_OPTIONS).extract_words(canonical_chars(chars)))
+    after_blank: set[int] = set()  # ids of the characters that follow a blank one on their line
+
+    class MarkingExtractor(WordExtractor):
+        def iter_chars_to_words(self, ordered_chars, direction):
+            line = list(ordered_chars)
+            after_blank.update(id(c) for b, c in zip(line, line[1:]) if b["text"].isspace())
+            yield from super().iter_chars_to_words(line, direction)
+
+    words = MarkingExtractor(**WORD_OPTIONS).extract_words(canonical_chars(chars), return_chars=True)
+    return word_dicts_to_words(words, lambda w: id(w["chars"][0]) in after_blank)
 
 
 def line_to_rule(x0: float, top: float, x1: float, bottom: float) -> Rule:
@@ -324,7 +337,8 @@ def upright_chars_to_words(chars: PageChars) -> list[Word]:
     groups them with WORD_OPTIONS: in line order (chars_to_line_order), a word ends at a blank, at a line's end,
     and before a character that starts more than x_tolerance after the previous one's end or whose top moves
     more than y_tolerance; its box is the union of its characters', its text theirs with ligatures expanded,
-    its font and size the first character's. Tested equal to the WordExtractor on every page of the samples."""
+    its font and size the first character's; `after_space` when the character before its first one is blank.
+    Tested equal to the WordExtractor on every page of the samples."""
     if not len(chars):
         return []
     order, line = chars_to_line_order(chars)
@@ -341,11 +355,13 @@ def upright_chars_to_words(chars: PageChars) -> list[Word]:
     text = chars.codes[order][printed].astype("<u4").tobytes().decode("utf-32-le", "surrogatepass")
     ends = np.append(starts[1:], len(printed)).tolist()
     styles = [chars.styles[s] for s in chars.style[order][printed][starts].tolist()]
-    return [Word(t if t.isascii() else t.translate(LIGATURE_TABLE), a, b, c, d, font, size)
-            for t, a, b, c, d, (font, size) in zip(
+    first = printed[starts]  # each word's first character, in line order
+    after_space = (first > 0) & blank[first - 1] & (line[first - 1] == line[first])
+    return [Word(t if t.isascii() else t.translate(LIGATURE_TABLE), a, b, c, d, font, size, sp)
+            for t, a, b, c, d, (font, size), sp in zip(
                 (text[i:j] for i, j in zip(starts.tolist(), ends)), x0[starts].tolist(),
                 np.minimum.reduceat(top, starts).tolist(), np.maximum.reduceat(x1, starts).tolist(),
-                np.maximum.reduceat(bottom, starts).tolist(), styles)]
+                np.maximum.reduceat(bottom, starts).tolist(), styles, after_space.tolist())]
 
 
 def plumber_page_to_page(p, number: int) -> Page:

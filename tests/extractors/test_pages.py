@@ -167,3 +167,18 @@ def test_word_grouping_edge_cases_match_pdfplumber():
     got = upright_chars_to_words(PageChars.from_records(chars))
     assert got == plumber_words(chars)
     assert [w.text for w in got][:4] == ["Ab", "cd", "efi", "x"]
+
+
+def test_a_word_after_a_printed_space_is_marked_by_both_readers():
+    """Held-out seed 493: the text layer prints a space between a figure's digit groups ('19 114') and none between
+    two figures run together in narrow columns ('114' | '120'); both readers say which words a blank precedes."""
+    def c(text, x0, top=100.0, font="F", size=6.6, width=4.2):
+        return Char(text, x0, x0 + width, top, top + size, font, size)
+
+    chars = [c("1", 335.48), c("9", 339.68), c(" ", 343.88, width=2.09), c("1", 345.97), c("1", 350.17),
+             c("4", 354.37), c("1", 360.73), c("2", 364.93), c("0", 369.13), c(" ", 373.33, width=2.1),
+             c("4", 375.43), c(" ", 100.0, top=120.0), c("x", 104.0, top=120.0)]  # a blank at a line's start too
+    got = upright_chars_to_words(PageChars.from_records(chars))
+    assert got == plumber_words(chars)
+    assert [(w.text, w.after_space) for w in got] == [("19", False), ("114", True), ("120", False), ("4", True),
+                                                      ("x", True)]
