@@ -11,6 +11,7 @@ from pathlib import Path
 from parsers.numbers import normalise_spaces
 
 CONJUNCTIONS = ("och", "eller", "samt", "respektive", "resp.", "som", "till")
+CLOSING_PUNCTUATION = frozenset(".,;:!?)]")  # printed right after the word before it, never after a space
 
 
 def lemma_cache_dir() -> Path | None:
@@ -230,12 +231,16 @@ def join_wrapped(first: str, second: str) -> str:
     """Join two line fragments of one cell the way the reader reads them.
 
     `IT-` + `resurser` -> `IT-resurser`; `kompetensförsörjnings-` + `och ...` -> a real hyphen plus a
-    space; `flyktingmottagand` + `e` -> one word (a mid-word cut, no hyphen printed); otherwise a space."""
+    space; `flyktingmottagand` + `e` -> one word (a mid-word cut, no hyphen printed); a line that starts with
+    closing punctuation was cut before it (`elektron` + `.`: no space stands before a full stop or a comma);
+    otherwise a space."""
     a, b = first.rstrip(), second.lstrip()
     if not a:
         return b
     if not b:
         return a
+    if b[0] in CLOSING_PUNCTUATION:
+        return a + b
     if a.endswith("-") and len(a) > 1 and a[-2].isalpha():  # a hyphen ends a word; "2022-02-01 -" is a dash
         nxt = b.split(" ", 1)[0].lower()
         if nxt in CONJUNCTIONS:

@@ -49,6 +49,9 @@ def test_traffic_lights():
     ("Avslutad", "e", "Avslutade"),
     ("människor som bor", "i Stockholm", "människor som bor i Stockholm"),
     ("enligt punkt", "a) ovan", "enligt punkt a) ovan"),
+    # a line that starts with closing punctuation was cut before it (held-out seed 529: an account name)
+    ("Böcker,tidning,tidskrift,facklitt,elektron", ".", "Böcker,tidning,tidskrift,facklitt,elektron."),
+    ("(personalförsäkring", "), resor", "(personalförsäkring), resor"),
 ])
 def test_join_wrapped(a, b, out):
     assert join_wrapped(a, b) == out
