@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from parsers.text import is_word, join_wrapped, swedish_lemma_store, swedish_lemmas
+from parsers.text import CLOSING_PUNCTUATION, is_word, join_wrapped, swedish_lemma_store, swedish_lemmas
 
 if TYPE_CHECKING:
     from extractors.pages import Line
@@ -27,8 +27,6 @@ tas ges görs utifrån kring via""".split())  # the last three: prepositions the
 
 # money units a narrow column wraps onto a line of their own ('18,7 miljoner' / 'kr'): words, however short
 UNIT_WORDS = frozenset({"kr", "tkr", "mkr", "mnkr", "mdkr", "kronor"})
-
-CLOSING_PUNCTUATION = re.compile(r"[,.;:!?)\]]")
 
 # advance widths per 1000 em of a common sans (Helvetica's metrics), only to tell a word's wide letters from its
 # narrow ones: the fonts differ, the proportions between 'm', 's' and 'i' much less
@@ -146,6 +144,15 @@ def is_verb_s_form(token: str) -> bool:
     return (lemma.endswith("a") and low == lemma + "s") or (lemma.endswith("as") and low == lemma[:-2] + "s")
 
 
+def is_present_participle(token: str) -> bool:
+    """Is `token` a verb's present participle, its infinitive plus -nde or its stem plus -ende (`diskriminerande` of
+    `diskriminera`, `pågående` of `pågå`)? Before a noun it is an attribute, written apart ('diskriminerande' /
+    'hantering).'); the compounds one heads are the lexicon's own words (`boendeform`)."""
+    low = token.lower()
+    lemma = swedish_lemma_store().get(low)
+    return lemma is not None and low in (lemma + "nde", lemma + "ende")
+
+
 def wrapped_at_space(before: str, after: str, tail_alone: bool = False, through: bool = True) -> bool:
     """Was the break between `before` (a one-word line that fills its column) and `after` a wrap at a space
     rather than a cut inside one word? Read from the characters and words at the break: closing punctuation
@@ -178,9 +185,11 @@ def wrapped_at_space(before: str, after: str, tail_alone: bool = False, through:
     whole, left_parts, right_parts = compound_parts(a + b), compound_parts(a), compound_parts(b)
     if whole is not None and left_parts is not None and right_parts is not None and whole < left_parts + right_parts:
         return False  # one compound reads in fewer words than the two halves: `verksamhetsplane|ringen`
-    if tail_alone and whole is not None and left_parts == 1 and a.lower() in swedish_lemmas() and not is_verb_s_form(b):
+    if tail_alone and whole is not None and left_parts == 1 and a.lower() in swedish_lemmas() and not is_verb_s_form(b) \
+            and not is_present_participle(a):
         return False  # a base form whose tail ends the cell alone on its line heads a compound: `Kompetens|försörjning`
-        # (but not before a verb's s-form, which ends a clause: `personuppgift|saknas.`, held-out seed 214)
+        # (but not before a verb's s-form, which ends a clause: `personuppgift|saknas.`, held-out seed 214; nor is a
+        # participle a head: `diskriminerande|hantering).`, seeds 193 and 722)
     if whole is not None and (heads_compound(a) or is_compound_stem(a)):
         return False  # a compound's head before the rest of it: `Kompetensförsörjnings|plan`, `Medborgar|utveckling`
     if is_word(b):  # a word after a word, a compound, or a form neither half nor the whole is known as

@@ -11,7 +11,7 @@ from pathlib import Path
 from parsers.numbers import normalise_spaces
 
 CONJUNCTIONS = ("och", "eller", "samt", "respektive", "resp.", "som", "till")
-CLOSING_PUNCTUATION = frozenset(".,;:!?)]")  # printed right after the word before it, never after a space
+CLOSING_PUNCTUATION = re.compile(r"[,.;:!?)\]]")  # printed right after the word before it, never after a space
 
 
 def lemma_cache_dir() -> Path | None:
@@ -239,7 +239,7 @@ def join_wrapped(first: str, second: str) -> str:
         return b
     if not b:
         return a
-    if b[0] in CLOSING_PUNCTUATION:
+    if CLOSING_PUNCTUATION.match(b):
         return a + b
     if a.endswith("-") and len(a) > 1 and a[-2].isalpha():  # a hyphen ends a word; "2022-02-01 -" is a dash
         nxt = b.split(" ", 1)[0].lower()

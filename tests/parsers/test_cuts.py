@@ -1,7 +1,7 @@
 """The words on both sides of a line break: a cut inside one word or a wrap at a space (parsers.cuts)."""
 from parsers.cuts import (compound_parts, crosses_into_word, first_letter_width, heads_compound, is_compound_stem,
-                          is_linking_s, is_verb_s_form, join_from_the_end, next_letter_did_not_fit, with_head,
-                          wrapped_at_space)
+                          is_linking_s, is_present_participle, is_verb_s_form, join_from_the_end,
+                          next_letter_did_not_fit, with_head, wrapped_at_space)
 
 
 def test_compound_parts_counts_the_fewest_words():
@@ -78,6 +78,15 @@ def test_a_word_through_a_fragment_and_a_verbs_s_form():
     assert is_verb_s_form("saknas") and is_verb_s_form("hanteras")  # infinitive + s
     assert is_verb_s_form("krävs") and is_verb_s_form("behövs")  # a deponent's -as for -s
     assert not is_verb_s_form("försörjning") and not is_verb_s_form("kostnaderna") and not is_verb_s_form("uteblir")
+
+
+def test_a_present_participle_before_the_cells_last_word_is_an_attribute():
+    # seeds 193 and 722: 'upplever diskriminerande' / 'hantering).' was read as one word
+    assert is_present_participle("diskriminerande") and is_present_participle("pågående")
+    assert not is_present_participle("Kompetens") and not is_present_participle("hantering")
+    assert wrapped_at_space("diskriminerande", "hantering).", tail_alone=True)
+    assert not wrapped_at_space("Kompetens", "försörjning", tail_alone=True)  # a base form still heads a compound
+    assert not wrapped_at_space("boende", "form", tail_alone=True)  # a compound the lexicon lists is one word
 
 
 def test_a_fragment_alone_on_its_line_is_judged_with_the_head_of_its_word():
