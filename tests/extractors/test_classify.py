@@ -103,6 +103,22 @@ def test_a_title_word_in_a_table_cell_under_the_sections_header_does_not_open_a_
     assert segment_pages(pages + opened, "VP").pages[3] == "kompetensforsorjning"  # a title that opens its page
 
 
+def test_a_page_that_repeats_the_sections_table_header_goes_on_with_the_section(tmp_path: Path):
+    # held-out seed 867: narrow VoR columns wrapped 'Oönskad händelse' and 'Nej, endast VoR', the page scored 4 in
+    # VoR words, and a risk's process cut as 'Kompetensförsörjningsp' / 'lan' on its fourth line opened a section
+    header = ["KF:s mål för Process Arbetssätt Nr Oönskad Sannolikhet Konsekvens RV IKP", "verksamhetsområd händelse"]
+    first = ["Väsentlighets- och riskanalys"] + header + ["2.1 Mål Inköp Styra 40 Avtal saknas 2. Mindre 3. Kännbar 6 Nej,",
+                                                          "enda", "st", "VoR"]
+    rows = ["et", "Kompetensförsörjningsp 45 Förvaltningen har 4. Sannolikt 2. Lindrig 8 Nej,", "lan inte rätt kompetens enda",
+            "tas fram på för att lösa sitt st", "VoR"]
+    pages = [replace(read_pages(make_text_pdf(tmp_path / f"{n}.pdf", lines))[0], number=n)
+             for n, lines in ((1, first), (2, header + rows))]
+    assert segment_pages(pages, "VP").pages == {1: "vor", 2: "vor"}
+    # the same page under another first line is judged by its titles as before
+    moved = [replace(read_pages(make_text_pdf(tmp_path / "3.pdf", rows))[0], number=2)]
+    assert segment_pages(pages[:1] + moved, "VP").pages[2] == "kompetensforsorjning"
+
+
 def test_a_row_label_ending_in_an_amount_is_no_title():
     # held-out seed 51: the account controls went on over a page whose first line was a row of them; its
     # 'rörelsekapital' made the page a fixed-asset page, and the control sum printed on it was checked as one
