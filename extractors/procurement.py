@@ -16,7 +16,7 @@ from typing import Iterable, Sequence
 from extractors.pages import Box, Line, Page, Rule, Word, close_runs, mode_size, union_box, words_to_lines
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number, parse_yes_no
 from parsers.cuts import FUNCTION_WORDS, line_may_end_in_cut, with_head, wrapped_at_space
-from parsers.text import is_word
+from parsers.text import is_word, join_at_space
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import Problem, Procurement, Provenance, Record
 
@@ -205,7 +205,7 @@ def join_cell_lines(lines: Sequence[Line], right: float | None = None, left: flo
         elif re.search(r"\d-$", out) and text[:1].isdigit():
             out = out + text  # a date or a year range wrapped at its hyphen ('2019-08-' + '01')
         else:
-            out = out + " " + text
+            out = join_at_space(out, text)
         prev = ln
     return normalise_spaces(out)
 

@@ -58,7 +58,7 @@ from typing import Callable, Iterable, Sequence
 from extractors.pages import Box, Page, Word, close_runs, mode_size, union_box, words_to_phrases
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number
 from parsers.numbers import unit_factor
-from parsers.text import join_prose_lines
+from parsers.text import join_at_space, join_prose_lines
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import AccountFigure, BudgetLine, Problem, Provenance, Record
 
@@ -257,7 +257,7 @@ def join_label_lines(lines: Sequence[Sequence[Word]], text_right: float | None =
         elif out.endswith("-") or (len(prev_words) == 1 and not ends_short_of(prev_words[0], words[0], text_right)):
             out = join_wrapped(out, text)
         else:
-            out = f"{out} {text}"
+            out = join_at_space(out, text)
         prev_words = words
     return out
 

@@ -14,7 +14,7 @@ import re
 from functools import lru_cache
 from typing import TYPE_CHECKING, Callable, Sequence
 
-from parsers.text import CLOSING_PUNCTUATION, is_word, join_wrapped, swedish_lemma_store, swedish_lemmas
+from parsers.text import CLOSING_PUNCTUATION, is_word, join_at_space, join_wrapped, swedish_lemma_store, swedish_lemmas
 
 if TYPE_CHECKING:
     from extractors.pages import Line
@@ -232,10 +232,9 @@ def join_from_the_end(texts: Sequence[str], at_edge: Callable[[int], bool]) -> s
         before = texts[i]
         if before.endswith("-"):
             out = join_wrapped(before, out)
-        elif CLOSING_PUNCTUATION.match(out) or (at_edge(i) and (
-                before.endswith("/") or not wrapped_at_space(with_head(texts, i, at_edge), out,
-                                                             i + 2 == len(texts) and " " not in out))):
+        elif at_edge(i) and (before.endswith("/") or not wrapped_at_space(with_head(texts, i, at_edge), out,
+                                                                          i + 2 == len(texts) and " " not in out)):
             out = before + out
         else:
-            out = before + " " + out
+            out = join_at_space(before, out)
     return out

