@@ -130,9 +130,12 @@ def page_scores(text: str, top_lines: int = 6) -> tuple[dict[str, float], dict[s
     A title pattern (weight ≥ 3) counts as a title only near the top of the page, where headings are:
     the same words deeper in running text are vocabulary."""
     low = text.lower()
-    vocab = {kind: sum(s.weight for s in signatures if s.found_in(low))
-             for kind, signatures in COMPILED_SIGNATURES.items()}
-    return vocab, title_scores(text, top_lines)
+    return {kind: signature_score(low, kind) for kind in COMPILED_SIGNATURES}, title_scores(text, top_lines)
+
+
+def signature_score(low: str, kind: str, min_weight: float = 0.0) -> float:
+    """The summed weights of the signatures of `kind` (of at least `min_weight`) found in lower-cased text."""
+    return sum(s.weight for s in COMPILED_SIGNATURES[kind] if s.weight >= min_weight and s.found_in(low))
 
 
 TABLE_ROW_END = re.compile(r"\d,\d+\s*$")  # a line ending in an amount with decimals ('… rörelsekapital -5 800 265,00')
@@ -150,8 +153,7 @@ def title_scores(text: str, top_lines: int = 6) -> dict[str, float]:
     heads = [ln for ln in lines if not continues_sentence(ln)]
     wrapped = [a + " " + b for a, b in zip(lines, lines[1:]) if not continues_sentence(a)]
     top = "\n".join(heads + wrapped).lower()
-    return {kind: sum(s.weight for s in signatures if s.weight >= 3 and s.found_in(top))
-            for kind, signatures in COMPILED_SIGNATURES.items()}
+    return {kind: signature_score(top, kind, min_weight=3) for kind in COMPILED_SIGNATURES}
 
 
 def continues_sentence(line: str) -> bool:
@@ -211,10 +213,7 @@ def repeats_header(head: str, previous_top: list[str], kind: str) -> bool:
     section `kind` (a table header repeated over its pages)? Held-out seed 867: its VoR pages were so narrow that
     'Oönskad händelse' and 'Nej, endast VoR' wrapped, the pages' VoR words scored 4, and a risk's process cut as
     'Kompetensförsörjningsp' / 'lan' on the page's fourth line was taken for that section's title (21 risks lost)."""
-    if not head or head not in previous_top:
-        return False
-    low = head.lower()
-    return sum(s.weight for s in COMPILED_SIGNATURES[kind] if s.found_in(low)) >= 2
+    return bool(head) and head in previous_top and signature_score(head.lower(), kind) >= 2
 
 
 def segment_pages(pages: list[Page], doc_type: str | None = None) -> Segmentation:
