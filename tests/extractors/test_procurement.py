@@ -151,6 +151,11 @@ def test_cell_lines_join_cut_words_directly_and_wrapped_words_with_a_space():
     assert join_cell_lines(roomy, right, 100) == "verksamhetsplane ringen"
     mail = [line_of("carina.hammar", 102 + 3 * 4.0 - 7.0, 0), line_of("@stockholm.se", 102, 10)]
     assert join_cell_lines(mail, right, 100) == "carina.hammar@stockholm.se"  # an '@' is wide (seeds 17, 29)
+    # a dotted name cut before the rest of its address, though both halves are words (held-out seed 1329)
+    full = 102 + 14 * 4.0 + 2.5  # each of the first two lines ends 0.5 pt short of the text edge
+    cut_name = [line_of("christina.grön", 102, 0), line_of("berg@edu.sto", full - 2.5 - 12 * 4.0, 10),
+                line_of("ckholm.se", 102, 20)]
+    assert join_cell_lines(cut_name, full, 100) == "christina.grönberg@edu.stockholm.se"
     dates = [line_of("2019-08-", 102, 0), line_of("01 - 2022", 102, 10)]
     assert join_cell_lines(dates, right, 100) == "2019-08-01 - 2022"
     hyphen = [line_of("IT-", 102, 0), line_of("resurser", 102, 10)]

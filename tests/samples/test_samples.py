@@ -10,7 +10,8 @@ import pytest
 import yaml
 
 from samples.render import DOCS, SOURCE_DIR, load_document_source, render_all
-from samples.truth import build_truth, build_truths, printed_figure
+from samples.layout import Placement
+from samples.truth import build_truth, build_truths, locate_figure, printed_figure
 from tests.conftest import SAMPLES, SEEDS
 
 TRUTH_DIR = SAMPLES / "truth"
@@ -126,3 +127,13 @@ def test_a_prose_figure_is_located_as_a_whole_printed_figure():
     assert printed_figure("56").search("hälften från 112 till 56 individer.")
     assert not printed_figure("204").search("Totalt 1 204 ungdomar") and printed_figure("1 204").search("1 204 st")
     assert printed_figure("(660)").search("färre än 2021 (660).")  # no digit at its edges: no guard there
+
+
+def test_a_prose_figure_wrapped_over_a_page_turn_is_located_where_it_starts():
+    # held-out seed 1209: '54' ends page 69, 'procent' opens page 70, and a later '54 procent 2022' is another figure
+    drawn = [Placement(("paragraph", "s", 1, 0), 69, (50.0, 776.0, 357.0, 788.0), "ligger på 55 procent, jämfört med 54"),
+             Placement(("paragraph", "s", 1, 1), 70, (50.0, 73.0, 378.0, 85.0), "procent av de sökta kvinnorna. Totalt"),
+             Placement(("paragraph", "s", 1, 2), 70, (50.0, 88.0, 370.0, 100.0), "från 49 procent 2021 till 54 procent 2022.")]
+    assert locate_figure("54 procent", drawn) == (69, [50.0, 776.0, 357.0, 788.0])
+    assert locate_figure("49 procent", drawn) == (70, [50.0, 88.0, 370.0, 100.0])
+    assert locate_figure("55 procent", drawn)[0] == 69
