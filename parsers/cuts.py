@@ -6,8 +6,8 @@ there (one word, too little room left for the next letter) is `line_may_end_in_c
 This module then judges the characters and words on both sides of a break that could be either, from spaCy's
 Swedish lookup lexicon: whether the halves, the whole, or a compound of them are words. All three cell
 readers (the risk register's, extractors/risks.py, the control plan's, extractors/controls.py, and the ruled
-tables', extractors/procurement.py) ask it, so one rule decides for all; the first two also share the reading order
-(`join_from_the_end`)."""
+tables', extractors/procurement.py) and the sheets' label joiner (extractors/sheets.py) ask it, so one rule decides
+for all; the first two also share the reading order (`join_from_the_end`)."""
 from __future__ import annotations
 
 import re
