@@ -407,13 +407,13 @@ def locate_figure(printed: str, drawn: list[Placement]) -> tuple[int, list[float
     if not target:
         return None
     figure = printed_figure(target)
+    texts = [re.sub(r"\s+", " ", p.text) for p in drawn]
     for i, p in enumerate(drawn):
-        if figure.search(re.sub(r"\s+", " ", p.text)):
+        if figure.search(texts[i]):
             return p.page, p.as_json()["bbox"]
         if i + 1 < len(drawn):
             q = drawn[i + 1]
-            if figure.search(re.sub(r"\s+", " ", q.text)) or not figure.search(
-                    re.sub(r"\s+", " ", p.text + " " + q.text)):
+            if figure.search(texts[i + 1]) or not figure.search(texts[i] + " " + texts[i + 1]):
                 continue  # the pair only for a figure the break cuts; one wholly on the next line is that line's
             if q.page != p.page:
                 return p.page, p.as_json()["bbox"]
