@@ -58,7 +58,7 @@ from typing import Callable, Iterable, Sequence
 from extractors.pages import Box, Page, Word, close_runs, mode_size, union_box, words_to_phrases
 from parsers import ParseError, join_wrapped, normalise_spaces, parse_number
 from parsers.numbers import unit_factor
-from parsers.cuts import wrapped_at_space
+from parsers.cuts import next_letter_did_not_fit, wrapped_at_space
 from parsers.text import join_at_space, join_prose_lines
 from pipeline.extract import SectionContext, SectionResult
 from pipeline.records import AccountFigure, BudgetLine, Problem, Provenance, Record
@@ -251,19 +251,36 @@ def join_label_lines(lines: Sequence[Sequence[Word]], text_right: float | None =
     at the break decide by the rule of every cell reader (`parsers.cuts.wrapped_at_space`: 'kommun,land' /
     'sting' is one word, held-out seed 1485, though 'land' and 'sting' are words too). Without `text_right`, any
     one-word line may be a cut."""
+    return join_lines(lines, lambda i: not ends_short_of(lines[i][0], lines[i + 1][0], text_right))
+
+
+def join_header_lines(lines: Sequence[Sequence[Word]]) -> str:
+    """A column header's printed lines (one phrase each) as one text, joined as a wrapped label's are, but a
+    one-word line may end in a cut only when it is as wide as the header's widest line, give or take the next
+    line's first letter (`parsers.cuts.next_letter_did_not_fit`): header cells are right-aligned or centred, so
+    where a line ends tells nothing, how wide it is does. 'Förändrin' / 'g' / '202201-20' / '2213' is
+    'Förändring 202201-202213' (held-out seed 2705), while 'budget 2022' / '1' keeps its column number apart."""
+    widest = max((ln[-1].x1 - ln[0].x0 for ln in lines if ln), default=0.0)
+    return join_lines(lines, lambda i: next_letter_did_not_fit(widest - (lines[i][0].x1 - lines[i][0].x0),
+                                                               lines[i + 1][0].text,
+                                                               lines[i + 1][0].x1 - lines[i + 1][0].x0))
+
+
+def join_lines(lines: Sequence[Sequence[Word]], may_end_in_cut: Callable[[int], bool]) -> str:
+    """Printed lines of a label or header as one text: a hyphen at a line's end goes to `join_wrapped`; a line of
+    one word that `may_end_in_cut(i)` by the reader's geometry joins the next without a space when the words at
+    the break say cut (`parsers.cuts.wrapped_at_space`); any other break is a space."""
     out = ""
-    prev_words: Sequence[Word] = ()
-    for words in lines:
+    for i, words in enumerate(lines):
         text = normalise_spaces(" ".join(w.text for w in words))
         if not out:
             out = text
         elif out.endswith("-"):
             out = join_wrapped(out, text)
-        elif len(prev_words) == 1 and not ends_short_of(prev_words[0], words[0], text_right):
-            out = join_at_space(out, text) if wrapped_at_space(prev_words[0].text, text) else out + text
+        elif len(lines[i - 1]) == 1 and words and may_end_in_cut(i - 1):
+            out = join_at_space(out, text) if wrapped_at_space(lines[i - 1][0].text, text) else out + text
         else:
             out = join_at_space(out, text)
-        prev_words = words
     return out
 
 
@@ -561,7 +578,9 @@ def edge_index(x1: float, edges: Sequence[float]) -> int | None:
 def header_to_columns(header: Sequence[PrintLine], edges: Sequence[float], label_limit: float
                       ) -> tuple[list[Column], str, list[PrintLine]]:
     """Columns named by the header phrases over their edges; the label column's header text; the header
-    lines holding a phrase over no column (reported by the caller)."""
+    lines holding a phrase over no column (reported by the caller). A column's phrases, one per header line, join
+    as a wrapped label's lines do (`join_header_lines`): a header too wide for its column is cut inside a word
+    ('Förändrin' / 'g' / '202201-20' / '2213', held-out seed 2705, is 'Förändring 202201-202213')."""
     texts: dict[int, list[list[Word]]] = {i: [] for i in range(len(edges))}
     label_parts: list[str] = []
     unplaced: list[PrintLine] = []
@@ -577,7 +596,7 @@ def header_to_columns(header: Sequence[PrintLine], edges: Sequence[float], label
     columns = []
     for i, edge in enumerate(edges):
         words = [w for phrase in texts[i] for w in phrase]
-        columns.append(Column(edge, normalise_spaces(" ".join(w.text for w in words)), None,
+        columns.append(Column(edge, join_header_lines(texts[i]), None,
                               header[0].page if header else None,
                               union_box([w.bbox for w in words]) if words else None))
     return columns, normalise_spaces(" ".join(label_parts)), unplaced

@@ -14,7 +14,7 @@ from extractors.classify import DocumentInfo, SectionSpan
 from extractors.pages import Page, Word
 from extractors.sheets import (ControlSum, FixedAssetFigure, Row, WorkingCapitalFigure, budget_column_keys,
                                columns_under, continuation_gap, cut_glued_words, extract_accounts, extract_budget_sheets,
-                               extract_control_sums, extract_reconciliations, join_label_lines,
+                               extract_control_sums, extract_reconciliations, join_header_lines, join_label_lines,
                                reconciliation_column_keys, repair_years, split_account_words, statement_column_keys,
                                words_to_cells, wrapped_label_right, figure_spaces, name_column_left,
                                LEADING_DIGIT_LABEL)
@@ -213,6 +213,18 @@ def test_a_one_word_label_line_at_the_text_edge_is_judged_by_the_cell_readers_ru
     first = [w("Böcker,tidning,tidskrift,facklitt,elektron.", 97, 0)]
     assert join_label_lines([first, [w("media", 97, 8)]], first[0].x1) == \
         "Böcker,tidning,tidskrift,facklitt,elektron. media"
+
+
+def test_a_header_cut_inside_a_word_is_joined_where_its_line_is_as_wide_as_the_header():
+    # held-out seed 2705: a right-aligned 'Förändring 202201-202213' in a column narrower than either word
+    lines = [r("Förändrin", 358, 67), r("g", 358, 75), r("202201-20", 358, 85), r("2213", 358, 93)]
+    assert join_header_lines(lines) == "Förändring 202201-202213"
+    assert statement_column_keys([join_header_lines(lines)]) == ["change"]
+    # held-out seed 3713: a column number under a year is no rest of it (the year's line is not the widest)
+    lines = [r("Nämndens", 400, 0), r("ursprungliga", 400, 8), r("budget", 400, 16), r("2022", 400, 24),
+             r("1", 400, 32)]
+    assert join_header_lines(lines) == "Nämndens ursprungliga budget 2022 1"
+    assert join_header_lines([r("Stadens", 465, 85), r("bolag", 465, 93)]) == "Stadens bolag"
 
 
 def test_wrapped_label_right_is_how_far_wrapped_label_lines_reach_on_each_page():
