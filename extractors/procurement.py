@@ -122,7 +122,7 @@ class GridCell:
 
 
 def _cut_mid_word(line: Line, nxt: Line, limit: float, rest: Word | None = None,
-                  word_so_far: str | None = None, tail_alone: bool = False) -> bool:
+                  word_so_far: str | None = None, tail_alone: bool = False, next_word: str | None = None) -> bool:
     """Was this line's only word cut at the cell edge (a word wider than its column, printed without a hyphen)?
 
     `limit` is where text must end in the cell (its right edge less the padding). A cut fragment ends so
@@ -134,7 +134,10 @@ def _cut_mid_word(line: Line, nxt: Line, limit: float, rest: Word | None = None,
     'komm' / 'unerna': a cut, though 'region kommunerna' would read too). `word_so_far` is the word as read so far
     when the line's word is the rest of a word cut on the line above ('kombin' / 'ationsut': 'kombinationsut');
     `tail_alone`: the rest of the cell after this line reads as one word, as `parsers.cuts.wrapped_at_space` asks
-    ('psykos' / 'vården' ending a project's name, held-out seed 2320)."""
+    ('psykos' / 'vården' ending a project's name, held-out seed 2320); `next_word`: the next line's word made
+    whole by the cuts below it, which the words at this break are judged with, as the other cell readers judge
+    them ('pedagogiska' / 'bemanningst' / 'jänster': 'bemanningstjänster' is a word after a word, held-out seed
+    3713; its fragment 'bemanningst' is none)."""
     if not line_may_end_in_cut(line, nxt, limit):
         return False  # several words, or room left for the next letter: the line ended at a word's end
     w, head = line.words[0], nxt.words[0]
@@ -152,7 +155,7 @@ def _cut_mid_word(line: Line, nxt: Line, limit: float, rest: Word | None = None,
     space = 0.28 * head.size
     if w.x1 + space + (head.x1 - head.x0) <= limit + 0.5:
         return True  # the next word would have fitted after a space: only a cut explains the break
-    return _ambiguous_break_is_cut(word_so_far or w.text, head.text, tail_alone)
+    return _ambiguous_break_is_cut(word_so_far or w.text, next_word or head.text, tail_alone)
 
 
 DOTTED = re.compile(r"\w\.\w")  # a dot between letters, as in an address's name.surname or domain, never in prose
@@ -179,18 +182,21 @@ def cut_lines(lines: Sequence[Line], limit: float) -> list[bool]:
     cut = [False] * len(lines)
     rests: list[Word | None] = [None] * len(lines)
     alone = [False] * len(lines)  # the cell's rest after line i is one word (its last line, or cut into it)
+    whole = [ln.words[0].text if ln.words else "" for ln in lines]  # line i's first word, joined with its cut rest
     for i in range(len(lines) - 2, -1, -1):
         nxt = lines[i + 1]
         rests[i] = lines[i + 2].words[0] if cut[i + 1] and len(nxt.words) == 1 and lines[i + 2].words else None
         alone[i] = len(nxt.words) == 1 and (i + 2 == len(lines) or (cut[i + 1] and alone[i + 1]))
-        cut[i] = _cut_mid_word(lines[i], nxt, limit, rests[i], tail_alone=alone[i])
+        cut[i] = _cut_mid_word(lines[i], nxt, limit, rests[i], tail_alone=alone[i], next_word=whole[i + 1])
+        if cut[i]:
+            whole[i] += whole[i + 1]
     # then from the top: a fragment alone on its line after a cut is judged with the head of its word
     # (parsers.cuts.with_head, as the other cell readers judge it)
     texts = [normalise_spaces(ln.text) for ln in lines]
     for i in range(1, len(lines) - 1):
         word = with_head(texts, i, lambda j: cut[j])
         if word != texts[i]:
-            cut[i] = _cut_mid_word(lines[i], lines[i + 1], limit, rests[i], word, alone[i])
+            cut[i] = _cut_mid_word(lines[i], lines[i + 1], limit, rests[i], word, alone[i], whole[i + 1])
     return cut
 
 

@@ -158,6 +158,11 @@ def test_cell_lines_join_cut_words_directly_and_wrapped_words_with_a_space():
     assert join_cell_lines(tail, edge, 100) == "i psykosvården"
     more = [line_of("i", 102, 0), line_of("psykos", 102, 10), line_of("vården och", 102, 20)]
     assert join_cell_lines(more, edge, 100) == "i psykos vården och"
+    # a word before a word cut over two lines is judged with the whole of it, as the other cell readers judge it:
+    # 'bemanningstjänster' is a word, its fragment 'bemanningst' none (held-out seed 3713)
+    cell = [line_of("pedagogiska", 102, 0), line_of("bemanningst", 102, 10), line_of("jänster", 102, 20),
+            line_of("till egen regi", 102, 30)]
+    assert join_cell_lines(cell, 102 + 11 * 4.0 + 1.0, 100) == "pedagogiska bemanningstjänster till egen regi"
     # a dotted name cut before the rest of its address, though both halves are words (held-out seed 1329)
     full = 102 + 14 * 4.0 + 2.5  # each of the first two lines ends 0.5 pt short of the text edge
     cut_name = [line_of("christina.grön", 102, 0), line_of("berg@edu.sto", full - 2.5 - 12 * 4.0, 10),
