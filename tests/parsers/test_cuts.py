@@ -51,6 +51,10 @@ def test_characters_and_words_at_the_break_decide():
     # closing punctuation and digits after digits never start a wrapped line
     assert not wrapped_at_space("delegationsordning", ", lagar")
     assert not wrapped_at_space("återbetalningsskyldig", "/stå för")  # held-out variant 79
+    # but a slash standing apart from the word after it stood apart from the one before it too (held-out seed 3713)
+    assert wrapped_at_space("It-resurser", "/ resurshantering")
+    assert join_from_the_end(["It-resurser", "/", "resurshant", "ering"], lambda i: i != 1) == \
+        "It-resurser / resurshantering"
     assert not wrapped_at_space("1", "0")
 
 
