@@ -139,6 +139,13 @@ def test_cell_lines_join_cut_words_directly_and_wrapped_words_with_a_space():
     edge = narrow - 2.0
     thrice = [line_of(t, edge - 4.0 * len(t), 10.0 * i) for i, t in enumerate(["AMN +", "region", "komm", "unerna"])]
     assert join_cell_lines(thrice, narrow, 100) == "AMN + regionkommunerna"
+    # a function word before a word cut over three lines or more is judged with the whole word, not with its first
+    # two fragments: 'översiktligh' is no word, 'översiktlighet' is
+    four = 102 + 4 * 4.0 + 2.5
+    over = [line_of(t, 102, 10.0 * i) for i, t in enumerate(["över", "sikt", "ligh", "et"])]
+    assert join_cell_lines(over, four, 100) == "översiktlighet"
+    back = [line_of(t, 102, 10.0 * i) for i, t in enumerate(["till", "baka", "drag", "ande"])]
+    assert join_cell_lines(back, four, 100) == "tillbakadragande"
     # a fragment alone after a cut is judged as the word read so far: 'kombin' + 'ationsut' before 'bildning'
     # (held-out seed 446: 'ationsut' alone read as a wrap, 'kombinationsut bildningar')
     wide = 102 + 8 * 4.0 + 2.5
