@@ -193,7 +193,7 @@ def cut_lines(lines: Sequence[Line], limit: float) -> list[bool]:
     # (parsers.cuts.with_head, as the other cell readers judge it)
     texts = [normalise_spaces(ln.text) for ln in lines]
     for i in range(1, len(lines) - 1):
-        word = with_head(texts, i, lambda j: cut[j])
+        word = with_head(texts, i, lambda j: cut[j], whole[i + 1])
         if word != texts[i]:
             cut[i] = _cut_mid_word(lines[i], lines[i + 1], limit, cut[i + 1] and len(lines[i + 1].words) == 1, word,
                                     alone[i], whole[i + 1])

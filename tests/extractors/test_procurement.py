@@ -152,6 +152,10 @@ def test_cell_lines_join_cut_words_directly_and_wrapped_words_with_a_space():
     lines = [line_of(t, wide - 2.0 - 4.0 * len(t), 10.0 * i) for i, t in enumerate(["för", "kombin", "ationsut",
                                                                                    "bildning", "ar"])]
     assert join_cell_lines(lines, wide, 100) == "för kombinationsutbildningar"
+    # ... and with the next word made whole when it is cut too: 'bildnin' / 'gar' (held-out seed 4473)
+    lines = [line_of(t, wide - 2.0 - 4.0 * len(t), 10.0 * i) for i, t in enumerate(["för", "kombin", "ationsut",
+                                                                                   "bildnin", "gar"])]
+    assert join_cell_lines(lines, wide, 100) == "för kombinationsutbildningar"
     # room for the next letter (a narrow 'r'), if not for an em: a cut would have printed it, so a wrap, however the
     # words read (parsers.cuts.next_letter_did_not_fit, the rule of the risk and control readers too)
     roomy = [line_of("verksamhetsplane", 102, 0, 7.25), line_of("ringen", 102, 10)]  # 6 pt left of 8

