@@ -173,7 +173,7 @@ def build_parser() -> argparse.ArgumentParser:
                    help="instead: measure the checks on N layout variants with planted errors (recall, precision)")
     e.add_argument("--variants", metavar="SEEDS",
                    help="instead: render these layout variants with their truth and measure extraction on them "
-                        "('1-10': the tests' seeds; 4001 and up: never measured)")
+                        "('1-10': the tests' seeds; 4801 and up: never measured)")
     e.set_defaults(func=cmd_eval)
     from pipeline.report.commands import add_commands as add_report_commands
     add_report_commands(sub, DEFAULT_WAREHOUSE)  # check, report
