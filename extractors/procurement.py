@@ -121,17 +121,17 @@ class GridCell:
         return Provenance(self.page, self.bbox, self.text)
 
 
-def _cut_mid_word(line: Line, nxt: Line, limit: float, next_is_cut: bool = False,
-                  word_so_far: str | None = None, tail_alone: bool = False, next_word: str | None = None) -> bool:
+def _cut_mid_word(line: Line, nxt: Line, limit: float, word_so_far: str | None = None, tail_alone: bool = False,
+                  next_word: str | None = None) -> bool:
     """Was this line's only word cut at the cell edge (a word wider than its column, printed without a hyphen)?
 
     `limit` is where text must end in the cell (its right edge less the padding). A cut fragment ends so
     close to it that the next character would not fit; the rest goes on in lower case. When the next word
-    would not have fitted either, the words themselves decide (see _ambiguous_break_is_cut). `next_is_cut`:
-    the next line's only word is itself cut at its line's end; then a function word before it that makes no word
-    with the whole of it (`next_word`) ended where a wrap did ('Inte' / 'bestä' / 'mt' in a right-aligned column,
-    held-out seed 44), while a fragment before it is judged against the fragment as before ('region' / 'komm' /
-    'unerna': a cut, though 'region kommunerna' would read too). `word_so_far` is the word as read so far
+    would not have fitted either, the words themselves decide (see _ambiguous_break_is_cut). When the next line's
+    word is itself cut at its line's end (`next_word` is longer than it), a function word before it that makes no
+    word with the whole of it ended where a wrap did ('Inte' / 'bestä' / 'mt' in a right-aligned column, held-out
+    seed 44), while a fragment before it is judged against the fragment as before ('region' / 'komm' / 'unerna': a
+    cut, though 'region kommunerna' would read too). `word_so_far` is the word as read so far
     when the line's word is the rest of a word cut on the line above ('kombin' / 'ationsut': 'kombinationsut');
     `tail_alone`: the rest of the cell after this line reads as one word, as `parsers.cuts.wrapped_at_space` asks
     ('psykos' / 'vården' ending a project's name, held-out seed 2320); `next_word`: the next line's word made
@@ -150,7 +150,8 @@ def _cut_mid_word(line: Line, nxt: Line, limit: float, next_is_cut: bool = False
         return False  # a word goes on in lower case (digits only after digits: 'augusti' | '2019' is a wrap)
     if address_rest:
         return True
-    if next_is_cut and w.text.lower() in FUNCTION_WORDS and not is_word(w.text + (next_word or head.text)):
+    next_is_cut = next_word is not None and next_word != head.text
+    if next_is_cut and w.text.lower() in FUNCTION_WORDS and not is_word(w.text + next_word):
         return False
     space = 0.28 * head.size
     if w.x1 + space + (head.x1 - head.x0) <= limit + 0.5:
@@ -184,9 +185,8 @@ def cut_lines(lines: Sequence[Line], limit: float) -> list[bool]:
     whole = [ln.words[0].text if ln.words else "" for ln in lines]  # line i's first word, joined with its cut rest
     for i in range(len(lines) - 2, -1, -1):
         nxt = lines[i + 1]
-        next_is_cut = cut[i + 1] and len(nxt.words) == 1
         alone[i] = len(nxt.words) == 1 and (i + 2 == len(lines) or (cut[i + 1] and alone[i + 1]))
-        cut[i] = _cut_mid_word(lines[i], nxt, limit, next_is_cut, tail_alone=alone[i], next_word=whole[i + 1])
+        cut[i] = _cut_mid_word(lines[i], nxt, limit, tail_alone=alone[i], next_word=whole[i + 1])
         if cut[i]:
             whole[i] += whole[i + 1]
     # then from the top: a fragment alone on its line after a cut is judged with the head of its word
@@ -195,8 +195,7 @@ def cut_lines(lines: Sequence[Line], limit: float) -> list[bool]:
     for i in range(1, len(lines) - 1):
         word = with_head(texts, i, lambda j: cut[j], whole[i + 1])
         if word != texts[i]:
-            cut[i] = _cut_mid_word(lines[i], lines[i + 1], limit, cut[i + 1] and len(lines[i + 1].words) == 1, word,
-                                    alone[i], whole[i + 1])
+            cut[i] = _cut_mid_word(lines[i], lines[i + 1], limit, word, alone[i], whole[i + 1])
     return cut
 
 
